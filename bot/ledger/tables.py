@@ -1,0 +1,129 @@
+"""The database tables. Money columns hold integer minor units (cents) next to an ISO
+currency, so SQLite and PostgreSQL both compare and constrain them exactly."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Account(SQLModel, table=True):
+    account_id: str = Field(primary_key=True, max_length=64)
+    name: str
+    locale: str = Field(max_length=16)
+    currency: str = Field(max_length=3)
+
+
+class Contact(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.account_id", index=True, max_length=64)
+    email: str = Field(index=True, max_length=320)  # stored lower-case
+    name: str
+    role: str = Field(max_length=64)
+
+
+class Invoice(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("open_minor >= 0", name="invoice_open_not_negative"),
+        CheckConstraint("open_minor <= amount_minor", name="invoice_open_within_amount"),
+    )
+
+    invoice_number: str = Field(primary_key=True, max_length=64)
+    account_id: str = Field(foreign_key="account.account_id", index=True, max_length=64)
+    issue_date: date
+    due_date: date
+    currency: str = Field(max_length=3)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    open_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class Payment(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("unallocated_minor >= 0", name="payment_unallocated_not_negative"),
+        CheckConstraint("unallocated_minor <= amount_minor", name="payment_unallocated_within_amount"),
+    )
+
+    payment_id: str = Field(primary_key=True, max_length=64)
+    account_id: str = Field(foreign_key="account.account_id", index=True, max_length=64)
+    received_date: date
+    currency: str = Field(max_length=3)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    unallocated_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    reference: str = ""
+    payer_name: str = ""
+
+
+class InboundMessage(SQLModel, table=True):
+    """Every message, stored (raw bytes) before anything is done with it."""
+
+    __table_args__ = (Index("ix_inbound_status", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(unique=True, max_length=512)  # Message-ID, or sha256 of the bytes
+    message_id: str = Field(default="", max_length=998)
+    source: str = Field(default="", max_length=512)  # mailbox key it came from
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    from_addr: str = Field(default="", max_length=998)
+    subject: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    received_at: datetime
+    status: str = Field(default="received", max_length=16)  # received | applied | needs_info | review | ignored | error
+    reasons: str = Field(default="", max_length=1024)  # comma-separated reason codes
+    account_id: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = None
+    evidence: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))  # JSON
+    request: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON of what was read
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Allocation(SQLModel, table=True):
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="allocation_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: str = Field(foreign_key="payment.payment_id", index=True, max_length=64)
+    invoice_number: str = Field(foreign_key="invoice.invoice_number", index=True, max_length=64)
+    currency: str = Field(max_length=3)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    inbound_id: int | None = Field(default=None, foreign_key="inboundmessage.id", index=True)
+    created_at: datetime
+    created_by: str = Field(default="allocbot", max_length=320)
+
+
+class ReviewItem(SQLModel, table=True):
+    """The exception queue: one row per request a person must look at."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_id: int = Field(foreign_key="inboundmessage.id", unique=True)
+    case_ref: str = Field(unique=True, max_length=32)
+    status: str = Field(default="open", max_length=16)  # open | closed
+    reasons: str = Field(default="", max_length=1024)
+    created_at: datetime
+
+
+class OutboundMessage(SQLModel, table=True):
+    """The outbox: written in the deciding transaction, sent after commit."""
+
+    __table_args__ = (Index("ix_outbound_status", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_id: int | None = Field(default=None, foreign_key="inboundmessage.id", index=True)
+    kind: str = Field(max_length=32)  # confirmation | needs_info | review_ack
+    to_addr: str = Field(max_length=998)
+    message_id: str = Field(unique=True, max_length=998)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    attempts: int = 0
+    created_at: datetime
+    sent_at: datetime | None = None
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor: str = Field(max_length=320)
+    action: str = Field(max_length=64)
+    inbound_id: int | None = Field(default=None, foreign_key="inboundmessage.id", index=True)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
