@@ -1,8 +1,8 @@
 """Plain values shared by every step of the flow: no I/O, no clock, no database.
 
 Money rule (the one rounding rule of the project): amounts are `Decimal`, always with an
-explicit ISO 4217 currency, quantised to the currency's minor unit (2 places, 0 for JPY and
-other zero-decimal currencies) with ROUND_HALF_UP, and only ever compared after quantising.
+explicit ISO 4217 currency, quantised to the currency's ISO 4217 minor unit (2 places for most,
+0 for JPY, 3 for BHD) with ROUND_HALF_UP, and only ever compared after quantising.
 """
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 
-ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "ISK", "CLP", "VND", "HUF"})
+from babel.numbers import get_currency_precision
 
-
+@lru_cache(maxsize=512)
 def minor_unit(currency: str) -> Decimal:
-    """The smallest amount a currency is counted in (0.01, or 1 for zero-decimal ones)."""
-    return Decimal("1") if currency in ZERO_DECIMAL_CURRENCIES else Decimal("0.01")
+    """The smallest amount a currency is counted in, per ISO 4217 (Babel's data)."""
+    return Decimal(1).scaleb(-get_currency_precision(currency))
 
 
 @dataclass(frozen=True, order=True)
@@ -100,8 +101,9 @@ class Amount:
     """An amount as written: the currency may be missing (then the ledger's applies)."""
 
     value: Decimal
-    currency: str | None
+    currency: str | None  # ISO code when the text leaves no doubt
     span: Span
+    symbol: str = ""  # as written: "kr" and "$" stand for several currencies
 
     def as_money(self, default_currency: str) -> Money:
         return Money(self.value, self.currency or default_currency)
@@ -126,7 +128,7 @@ class Instruction:
     payment_ids: tuple[str, ...] = ()
     payment_amount: Amount | None = None  # the payment's own amount, as stated
     paid_on: date | None = None
-    names_unallocated: bool = False  # "our unallocated payment", "the payment" without details
+    mentions_payment: bool = False  # "our (unallocated) payment", with or without details
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ class Evidence:
     detail: str
     span: Span | None = None
     rows: tuple[str, ...] = ()
+    reason: Reason | None = None  # the reason this evidence explains, when it explains one
 
 
 @dataclass(frozen=True)

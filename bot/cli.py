@@ -1,0 +1,131 @@
+"""The `allocbot` command. Every command loads the settings once, builds the app (which
+migrates the database) and passes it on; a bad setting stops it with one clear line."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from bot.bootstrap import App, bootstrap
+from bot.settings import SettingsError, load_settings
+
+app = typer.Typer(help="allocbot: applies payment allocation requests from a mailbox.", no_args_is_help=True, add_completion=False)
+ledger_cli = typer.Typer(help="The known invoices and payments.", no_args_is_help=True)
+billing_cli = typer.Typer(help="An account's billing view.", no_args_is_help=True)
+requests_cli = typer.Typer(help="The stored requests.", no_args_is_help=True)
+app.add_typer(ledger_cli, name="ledger")
+app.add_typer(billing_cli, name="billing")
+app.add_typer(requests_cli, name="requests")
+console = Console()
+err = Console(stderr=True)
+
+
+def _app(**overrides) -> App:
+    try:
+        return bootstrap(load_settings(**overrides))
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@ledger_cli.command("import")
+def ledger_import(directory: Path = typer.Argument(..., help="Folder with accounts.csv, contacts.csv, invoices.csv, payments.csv")) -> None:
+    """Load the billing system's CSV exports (idempotent upsert; a bad file is refused whole)."""
+    from bot.ledger.importer import LedgerImportError, import_ledger
+
+    application = _app()
+    with Session(application.engine) as session:
+        try:
+            report = import_ledger(session, directory)
+        except LedgerImportError as exc:
+            session.rollback()
+            err.print(f"[red]ledger import refused, nothing imported:[/red] {exc}")
+            raise typer.Exit(1) from None
+        session.commit()
+    for name, (inserted, updated) in report.counts.items():
+        console.print(f"{name}: {inserted} inserted, {updated} updated")
+
+
+@billing_cli.command("show")
+def billing_show(account: str) -> None:
+    """Print the account's open invoices, unallocated payments and recent allocations."""
+    from bot.ledger.billing_print import print_billing_view
+
+    application = _app()
+    with Session(application.engine) as session:
+        if not print_billing_view(session, console, account_id=account):
+            err.print(f"[red]no account {account}[/red]")
+            raise typer.Exit(1)
+
+
+@app.command("run")
+def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, decide, send) and exit.")) -> None:
+    """One scheduled cycle: store new mail, decide every stored message, send the outbox."""
+    from bot.service import run_cycle
+
+    if not once:
+        err.print("use `allocbot run --once` for one cycle, or `allocbot worker` to keep running")
+        raise typer.Exit(2)
+    report = run_cycle(_app())
+    decided = ", ".join(f"{k}={v}" for k, v in sorted(report.decided.items())) or "none"
+    console.print(f"stored={report.stored} duplicates={report.duplicates} decided: {decided} replies sent={report.sent} failed={report.failed}")
+
+
+@app.command("worker")
+def worker() -> None:
+    """Run cycles on a schedule until stopped (SIGTERM/SIGINT finish the cycle in hand)."""
+    from bot.worker import run_worker
+
+    run_worker(_app())
+
+
+@app.command("web")
+def web(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the web page for billing operations."""
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    uvicorn.run(create_app(_app()), host=host, port=port)
+
+
+@requests_cli.command("export")
+def requests_export(format: str = typer.Option("jsonl", "--format", help="Only jsonl for now.")) -> None:
+    """One JSON object per stored message: outcome, reasons, allocations and replies."""
+    from bot.ledger.export import export_requests
+
+    if format != "jsonl":
+        err.print("only --format jsonl is supported")
+        raise typer.Exit(2)
+    application = _app()
+    with Session(application.engine) as session:
+        for record in export_requests(session):
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@app.command("demo")
+def demo(reset: bool = typer.Option(False, "--reset", help="Start over: delete the demo's SQLite database, mailbox and outbox first.")) -> None:
+    """Build a demo ledger and mailbox on the embedded defaults, run one cycle, show the outcome."""
+    from bot.demo import run_demo
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    raise typer.Exit(run_demo(settings, console, reset=reset))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

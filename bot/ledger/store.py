@@ -1,0 +1,156 @@
+"""Queries and writes on the ledger tables. Every function takes keyword arguments and never
+commits: the service owns the transaction, one message per transaction."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from bot.ledger.tables import Account, Allocation, Contact, InboundMessage, Invoice, Payment
+from bot.model import (
+    AccountRow, Allocation as AllocationValue, ContactRow, InvoiceRow, LedgerView, Money, PaymentRow, minor_unit,
+)
+
+
+class LedgerConflict(Exception):
+    """An allocation would overdraw a payment or an invoice: the transaction must roll back."""
+
+
+def to_minor(money: Money) -> int:
+    return int((money.amount / minor_unit(money.currency)).to_integral_value())
+
+
+def from_minor(minor: int, currency: str) -> Money:
+    return Money(Decimal(minor) * minor_unit(currency), currency)
+
+
+def account_row(a: Account) -> AccountRow:
+    return AccountRow(a.account_id, a.name, a.locale, a.currency)
+
+
+def invoice_row(i: Invoice) -> InvoiceRow:
+    return InvoiceRow(i.invoice_number, i.account_id, i.issue_date, i.due_date, from_minor(i.amount_minor, i.currency), from_minor(i.open_minor, i.currency))
+
+
+def payment_row(p: Payment) -> PaymentRow:
+    return PaymentRow(p.payment_id, p.account_id, p.received_date, from_minor(p.amount_minor, p.currency), from_minor(p.unallocated_minor, p.currency), p.reference, p.payer_name)
+
+
+def ledger_view(session: Session, *, sender: str, invoice_numbers: Iterable[str], payment_ids: Iterable[str]) -> LedgerView:
+    """The rows one message can touch: the sender's contacts and accounts, every named row,
+    and every payment of the sender's accounts that still has money unallocated."""
+    contacts = session.exec(select(Contact).where(Contact.email == sender)).all() if sender else []
+    account_ids = sorted({c.account_id for c in contacts})
+    invoices = session.exec(select(Invoice).where(col(Invoice.invoice_number).in_(sorted(set(invoice_numbers))))).all()
+    payments = session.exec(
+        select(Payment).where(
+            or_(
+                col(Payment.payment_id).in_(sorted(set(payment_ids))),
+                (col(Payment.account_id).in_(account_ids)) & (Payment.unallocated_minor > 0),
+            )
+        )
+    ).all()
+    accounts = session.exec(select(Account).where(col(Account.account_id).in_(account_ids))).all()
+    return LedgerView(
+        contacts=tuple(ContactRow(c.account_id, c.email, c.name, c.role) for c in contacts),
+        accounts=tuple(account_row(a) for a in accounts),
+        invoices=tuple(invoice_row(i) for i in invoices),
+        payments=tuple(payment_row(p) for p in payments),
+    )
+
+
+def apply_allocations(session: Session, *, allocations: Iterable[AllocationValue], inbound_id: int | None, actor: str, now: datetime) -> None:
+    """Write allocations, lowering the payment's and invoice's balances in the same statement
+    that checks them, so two writers can never both spend the same money."""
+    for a in allocations:
+        minor = to_minor(a.amount)
+        if minor <= 0:
+            raise LedgerConflict(f"allocation of {a.amount} is not positive")
+        paid = session.execute(
+            update(Payment)
+            .where(Payment.payment_id == a.payment_id, Payment.currency == a.amount.currency, Payment.unallocated_minor >= minor)
+            .values(unallocated_minor=Payment.unallocated_minor - minor)
+        )
+        if paid.rowcount != 1:
+            raise LedgerConflict(f"payment {a.payment_id} has less than {a.amount} unallocated")
+        billed = session.execute(
+            update(Invoice)
+            .where(Invoice.invoice_number == a.invoice_number, Invoice.currency == a.amount.currency, Invoice.open_minor >= minor)
+            .values(open_minor=Invoice.open_minor - minor)
+        )
+        if billed.rowcount != 1:
+            raise LedgerConflict(f"invoice {a.invoice_number} has less than {a.amount} open")
+        session.add(Allocation(payment_id=a.payment_id, invoice_number=a.invoice_number, currency=a.amount.currency,
+                               amount_minor=minor, inbound_id=inbound_id, created_at=now, created_by=actor))
+    session.flush()
+
+
+def billing_view(session: Session, *, account_id: str, recent: int = 20) -> tuple[AccountRow | None, list[InvoiceRow], list[PaymentRow], list[Allocation]]:
+    """An account's open invoices, its payments with money unallocated, its latest allocations."""
+    account = session.get(Account, account_id)
+    if account is None:
+        return None, [], [], []
+    invoices = session.exec(select(Invoice).where(Invoice.account_id == account_id, Invoice.open_minor > 0).order_by(Invoice.due_date, Invoice.invoice_number)).all()
+    payments = session.exec(select(Payment).where(Payment.account_id == account_id, Payment.unallocated_minor > 0).order_by(Payment.received_date, Payment.payment_id)).all()
+    allocations = session.exec(
+        select(Allocation).join(Payment, Payment.payment_id == Allocation.payment_id)
+        .where(Payment.account_id == account_id).order_by(col(Allocation.id).desc()).limit(recent)
+    ).all()
+    return account_row(account), [invoice_row(i) for i in invoices], [payment_row(p) for p in payments], list(allocations)
+
+
+def payments_by_id(session: Session, *, payment_ids: Iterable[str]) -> list[PaymentRow]:
+    rows = session.exec(select(Payment).where(col(Payment.payment_id).in_(sorted(set(payment_ids))))).all()
+    return [payment_row(p) for p in rows]
+
+
+def inbound_by_key(session: Session, *, dedup_key: str) -> InboundMessage | None:
+    return session.exec(select(InboundMessage).where(InboundMessage.dedup_key == dedup_key)).first()
+
+
+def received_ids(session: Session, *, limit: int) -> list[int]:
+    """Stored messages still waiting to be decided, oldest first."""
+    stmt = select(InboundMessage.id).where(InboundMessage.status == "received").order_by(InboundMessage.id).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def claim_inbound(session: Session, *, inbound_id: int) -> InboundMessage | None:
+    """Lock one waiting message for deciding (skipped when another worker holds it)."""
+    stmt = select(InboundMessage).where(InboundMessage.id == inbound_id, InboundMessage.status == "received")
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return session.exec(stmt).first()
+
+
+def allocations_by_inbound(session: Session, *, inbound_ids: list[int]) -> dict[int, list[Allocation]]:
+    rows = session.exec(select(Allocation).where(col(Allocation.inbound_id).in_(inbound_ids)).order_by(Allocation.id)).all()
+    grouped: dict[int, list[Allocation]] = {}
+    for row in rows:
+        grouped.setdefault(row.inbound_id, []).append(row)
+    return grouped
+
+
+def iter_inbound(session: Session, *, batch: int = 500) -> Iterator[list[InboundMessage]]:
+    """All stored messages in id order, a batch at a time (exports stay flat in memory)."""
+    last = 0
+    while True:
+        rows = session.exec(select(InboundMessage).where(InboundMessage.id > last).order_by(InboundMessage.id).limit(batch)).all()
+        if not rows:
+            return
+        yield list(rows)
+        last = rows[-1].id
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    return dict(session.exec(select(InboundMessage.status, func.count()).group_by(InboundMessage.status)).all())
+
+
+def sender_locale(session: Session, *, sender: str) -> str | None:
+    """The locale of the sender's account, to read dates the way that account writes them."""
+    if not sender:
+        return None
+    stmt = select(Account.locale).join(Contact, Contact.account_id == Account.account_id).where(Contact.email == sender)
+    return session.exec(stmt).first()

@@ -1,0 +1,110 @@
+"""Money as people write it: `1 234,56 kr`, `1.234,56 €`, `€1,234.56`, `123.456 ¥`, `123,456円`.
+
+The separator rule needs no locale: the last `.` or `,` followed by one or two digits is
+the decimal mark; every other `.`, `,`, space or apostrophe between groups of three digits
+groups thousands. A bare number only counts as money with a currency beside it or with
+decimals (two digits after the mark), so phone numbers and postcodes are never amounts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from babel.numbers import list_currencies
+
+# Symbols (and words) that stand for a currency, with every ISO code they can mean.
+SYMBOLS: dict[str, frozenset[str]] = {
+    "€": frozenset({"EUR"}),
+    "euro": frozenset({"EUR"}),
+    "euros": frozenset({"EUR"}),
+    "us$": frozenset({"USD"}),
+    "$": frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"}),
+    "£": frozenset({"GBP"}),
+    "¥": frozenset({"JPY", "CNY"}),
+    "円": frozenset({"JPY"}),
+    "kr": frozenset({"SEK", "NOK", "DKK", "ISK"}),
+    "kr.": frozenset({"SEK", "NOK", "DKK", "ISK"}),
+    "zł": frozenset({"PLN"}),
+    "zl": frozenset({"PLN"}),
+    "r$": frozenset({"BRL"}),
+    "fr.": frozenset({"CHF"}),
+    "chf": frozenset({"CHF"}),
+}
+
+_GROUP = r"[ \u00a0\u202f\u2009.,'’]"
+_NUMBER = rf"(?<![\w.,'’-])(?P<int>\d{{1,3}}(?:{_GROUP}\d{{3}})+|\d+)(?:(?P<mark>[.,])(?P<dec>\d{{1,2}}))?(?!\d|[.,]\d)"
+_SYMBOL_WORDS = "|".join(sorted((re.escape(s) for s in SYMBOLS), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _iso_codes() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+@lru_cache(maxsize=1)
+def _amount_regex() -> re.Pattern[str]:
+    cur = rf"(?:(?<![A-Za-z])(?-i:[A-Z]{{3}})(?![A-Za-z])|{_SYMBOL_WORDS})"
+    return re.compile(
+        rf"(?:(?P<pre>{cur})\s?)?{_NUMBER}(?:\s?(?P<post>{cur})(?![A-Za-z]))?",
+        re.IGNORECASE,
+    )
+
+
+@dataclass(frozen=True)
+class FoundAmount:
+    value: Decimal
+    currency: str | None  # ISO code when the text leaves no doubt
+    symbol: str  # as written ("kr", "$", "EUR", "")
+    start: int
+    end: int
+
+
+def currencies_of(symbol: str) -> frozenset[str]:
+    """The ISO codes a written currency symbol or code can mean (empty: not a currency)."""
+    if not symbol:
+        return frozenset()
+    if symbol.upper() in _iso_codes() and symbol.isupper():
+        return frozenset({symbol.upper()})
+    return SYMBOLS.get(symbol.lower(), frozenset())
+
+
+def parse_number(int_part: str, dec_part: str | None) -> Decimal:
+    digits = re.sub(r"\D", "", int_part)
+    return Decimal(f"{digits}.{dec_part}") if dec_part else Decimal(digits)
+
+
+def find_amounts(text: str) -> list[FoundAmount]:
+    """Every amount in `text` that is certainly money (currency beside it, or decimals)."""
+    found = []
+    for m in _amount_regex().finditer(text):
+        pre, post = m.group("pre") or "", m.group("post") or ""
+        symbol = pre if currencies_of(pre) else post if currencies_of(post) else ""
+        codes = currencies_of(symbol)
+        dec = m.group("dec")
+        if dec is not None and len(dec) == 1:
+            dec += "0"
+        if not codes and not (dec and len(dec) == 2):
+            continue
+        start = m.start() if pre and symbol == pre else m.start("int")
+        end = m.end() if post and symbol == post else m.end("dec") if dec else m.end("int")
+        found.append(
+            FoundAmount(
+                value=parse_number(m.group("int"), m.group("dec")),
+                currency=next(iter(codes)) if len(codes) == 1 else None,
+                symbol=symbol,
+                start=start,
+                end=end,
+            )
+        )
+    return found
+
+
+def find_numbers(text: str) -> list[tuple[Decimal, int, int]]:
+    """Plain numbers with decimals, for table cells where the currency is in the header."""
+    return [
+        (parse_number(m.group("int"), m.group("dec")), m.start(), m.end())
+        for m in re.finditer(_NUMBER, text)
+        if m.group("dec") or re.search(_GROUP, m.group("int"))
+    ]

@@ -1,0 +1,99 @@
+"""Dates as partners write them, in the languages allocbot reads.
+
+Month names come from Babel (wide and abbreviated, format and stand-alone forms), so every
+supported language is covered by the same three patterns: day-month-year, month-day-year
+and the ISO / numeric / Japanese forms. A date without a year takes the latest year that
+does not put it after the message was sent.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from babel.dates import get_month_names
+
+LANGUAGES = ("en", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "pl", "nb", "fi")
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    value: date
+    start: int
+    end: int
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def month_names() -> dict[str, int]:
+    """Every written form of every month (accents folded, trailing dot dropped) -> 1..12."""
+    names: dict[str, int] = {}
+    for lang in LANGUAGES:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, lang).items():
+                    key = _fold(name).rstrip(".")
+                    if len(key) >= 3:
+                        names.setdefault(key, number)
+    names.setdefault("sept", 9)
+    return names
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    months = "|".join(sorted((re.escape(n) for n in month_names()), key=len, reverse=True))
+    return (
+        re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
+        re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
+        re.compile(
+            rf"(?<![\w])(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?\s*(?:de\s+|of\s+)?(?P<mn>{months})\.?(?![a-z])"
+            rf"(?:,?\s*(?:de\s+)?(?P<y>\d{{4}}))?",
+        ),
+        re.compile(rf"(?<![\w])(?P<mn>{months})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{{4}}))?(?!\d)"),
+        re.compile(r"(?<![\d.,])(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?!\d)"),
+    )
+
+
+def _build(year: int | None, month: int, day: int, sent: date | None) -> date | None:
+    try:
+        if year is not None:
+            return date(year, month, day)
+        if sent is None:
+            return None
+        candidate = date(sent.year, month, day)
+        return candidate if candidate <= sent else date(sent.year - 1, month, day)
+    except ValueError:
+        return None
+
+
+def find_dates(text: str, *, sent: date | None = None, month_first: bool = False) -> list[FoundDate]:
+    """Dates in `text`; `month_first` reads 10/02/2026 as October 2nd (en-US habit)."""
+    folded = _fold(text)
+    if len(folded) != len(text):  # folding changed offsets: fall back to case folding only
+        folded = text.casefold() if len(text.casefold()) == len(text) else text
+    names = month_names()
+    found: list[FoundDate] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _patterns():
+        for m in pattern.finditer(folded):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            groups = m.groupdict()
+            year = int(groups["y"]) if groups.get("y") else None
+            if "mn" in groups and groups.get("mn"):
+                month, day = names[groups["mn"].rstrip(".")], int(groups["d"])
+            elif "a" in groups and groups.get("a"):
+                a, b = int(groups["a"]), int(groups["b"])
+                month, day = (a, b) if month_first and groups["sep"] == "/" else (b, a)
+            else:
+                month, day = int(groups["m"]), int(groups["d"])
+            value = _build(year, month, day, sent)
+            if value is not None:
+                found.append(FoundDate(value, m.start(), m.end()))
+                taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda f: f.start)
