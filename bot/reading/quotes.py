@@ -39,7 +39,7 @@ def latest_reply(text: str) -> str:
     head = text[: marker.start()] if marker else text
     try:
         replies = _parser().read(head).replies
-        top = replies[0].body if replies else head
+        top = replies[0].content if replies else head  # content keeps the signature block: tables often follow a greeting
     except Exception:  # noqa: BLE001 - the library must never stop a message from being read
         top = head
     if not top.strip():
