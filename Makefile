@@ -1,0 +1,27 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both set themselves up.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+
+.PHONY: demo test setup services clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Runs the bot's main job on embedded defaults: SQLite in var/, a Maildir, a file outbox.
+demo: setup
+	$(BIN)/allocbot demo --reset
+
+services:
+	bash scripts/services.sh
+
+test: setup services
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf var .pytest_cache
