@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, total_ordering
 
 from babel.numbers import get_currency_precision
 
@@ -20,7 +20,8 @@ def minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-get_currency_precision(currency))
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
+@dataclass(frozen=True)
 class Money:
     amount: Decimal
     currency: str
@@ -37,6 +38,10 @@ class Money:
     def __sub__(self, other: Money) -> Money:
         self._same_currency(other)
         return Money(self.amount - other.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.amount < other.amount
 
     def _same_currency(self, other: Money) -> None:
         if other.currency != self.currency:
