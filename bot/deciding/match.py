@@ -9,10 +9,10 @@ only when the payment covers all of them in full.
 """
 from __future__ import annotations
 
-from bot.deciding.payments import amount_fits, choose_payment
+from bot.deciding.payments import choose_payment
 from bot.deciding.sender import authorised_accounts
 from bot.model import (
-    PARTNER_FIXABLE, Allocation, Decision, Evidence, Instruction, InvoiceRow, LedgerView, Money, PaymentRow, Reason,
+    PARTNER_FIXABLE, Allocation, Decision, Evidence, Instruction, InvoiceLine, InvoiceRow, LedgerView, Money, PaymentRow, Reason,
     Request, Sender, Status,
 )
 from bot.reading.amounts import currencies_of
@@ -29,6 +29,11 @@ class _Budget:
 
     def take(self, key: str, amount: Money) -> None:
         self.used[key] = self.used.get(key, Money.zero(amount.currency)) + amount
+
+    def copy(self) -> _Budget:
+        twin = _Budget()
+        twin.used = dict(self.used)
+        return twin
 
 
 def status_for(reasons: tuple[Reason, ...]) -> Status:
@@ -58,52 +63,62 @@ def _check_invoice(line_no: str, row: InvoiceRow | None, account_id: str, paymen
     return None
 
 
+def _stated(line: InvoiceLine, row: InvoiceRow, pid: str, currency: str) -> tuple[Money | None, Evidence]:
+    """A line's stated amount as money of the payment's currency, or the evidence against it."""
+    amount = line.amount
+    if amount.currency and amount.currency != currency or not amount.currency and amount.symbol and currency not in currencies_of(amount.symbol):
+        return None, Evidence("line_currency", f"{amount.span.text} is not in {currency}", amount.span, (row.invoice_number,), Reason.CURRENCY_MISMATCH)
+    money = Money(amount.value, currency)
+    if amount.value <= 0 or money.amount != amount.value:  # nothing, or finer than the currency's minor unit
+        return None, Evidence("line_amount", f"{amount.span.text} is not an amount of {currency} to allocate", amount.span, (row.invoice_number,), Reason.AMOUNT_MISMATCH)
+    return money, Evidence("line_amount", f"{money} on invoice {row.invoice_number} as stated", amount.span, (pid, row.invoice_number))
+
+
 def _allocate(ins: Instruction, payment: PaymentRow, ledger: LedgerView, budget: _Budget) -> tuple[list[Allocation], list[Reason], list[Evidence]]:
-    """The allocations one instruction asks for, or the reasons it cannot have them."""
-    reasons: list[Reason] = []
+    """The allocations one instruction asks for, or none and the reasons it cannot have them."""
+    pid, currency = payment.payment_id, payment.amount.currency
+    pay_left = budget.left(pid, payment.unallocated)
+    if pay_left.amount <= 0:
+        return [], [Reason.PAYMENT_FULLY_ALLOCATED], [Evidence("payment_left", f"payment {pid} has nothing unallocated", ins.span, (pid,), Reason.PAYMENT_FULLY_ALLOCATED)]
+    local = budget.copy()  # this instruction's own lines count against the invoices too
     evidence: list[Evidence] = []
     allocations: list[Allocation] = []
-    currency = payment.amount.currency
-    pay_left = budget.left(payment.payment_id, payment.unallocated)
-    if pay_left.amount <= 0:
-        return [], [Reason.PAYMENT_FULLY_ALLOCATED], [Evidence("payment_left", f"payment {payment.payment_id} has nothing unallocated", ins.span, (payment.payment_id,), Reason.PAYMENT_FULLY_ALLOCATED)]
-    invoices = [(line, ledger.invoice(line.invoice_number)) for line in ins.lines]
-    stated = [(line, row) for line, row in invoices if line.amount]
-    unstated = [(line, row) for line, row in invoices if not line.amount]
-    for line, row in stated:
-        amount = line.amount
-        if amount.currency and amount.currency != currency or not amount.currency and amount.symbol and currency not in currencies_of(amount.symbol):
-            reasons.append(Reason.CURRENCY_MISMATCH)
-            evidence.append(Evidence("line_currency", f"{amount.span.text} is not in {currency}", amount.span, (row.invoice_number,), Reason.CURRENCY_MISMATCH))
-            continue
-        money = Money(amount.value, currency)
-        if money > budget.left(row.invoice_number, row.open_amount):
-            reasons.append(Reason.OVER_ALLOCATION)
-            evidence.append(Evidence("line_amount", f"{money} is more than invoice {row.invoice_number}'s open {row.open_amount}", amount.span, (row.invoice_number,), Reason.OVER_ALLOCATION))
-            continue
-        allocations.append(Allocation(payment.payment_id, row.invoice_number, money))
-        evidence.append(Evidence("line_amount", f"{money} on invoice {row.invoice_number} as stated", amount.span, (row.invoice_number, payment.payment_id)))
+    stated = [line for line in ins.lines if line.amount]
+    named = {line.invoice_number for line in stated}
+    unstated = list({line.invoice_number: line for line in ins.lines if not line.amount and line.invoice_number not in named}.values())
+    for line in stated:
+        row = ledger.invoice(line.invoice_number)
+        money, why = _stated(line, row, pid, currency)
+        open_left = local.left(row.invoice_number, row.open_amount)
+        if money is not None and money > open_left:
+            why = Evidence("line_amount", f"{money} is more than invoice {row.invoice_number}'s open {open_left}", line.amount.span, (row.invoice_number,), Reason.OVER_ALLOCATION)
+        evidence.append(why)
+        if why.reason is None:
+            local.take(row.invoice_number, money)
+            allocations.append(Allocation(pid, row.invoice_number, money))
     stated_total = sum((a.amount for a in allocations), Money.zero(currency))
     rest = pay_left - stated_total
-    needs = [(line, row, budget.left(row.invoice_number, row.open_amount)) for line, row in unstated]
-    if len(invoices) == 1 and needs:
+    needs = [(line, row, local.left(row.invoice_number, row.open_amount)) for line in unstated if (row := ledger.invoice(line.invoice_number))]
+    spent = [(line, row) for line, row, left in needs if left.amount <= 0]
+    for line, row in spent:
+        evidence.append(Evidence("invoice_left", f"invoice {row.invoice_number} is already fully allocated by this message", line.span, (row.invoice_number,), Reason.OVER_ALLOCATION))
+    if len(stated) + len(needs) == 1 and needs and not spent:
         line, row, open_left = needs[0]
-        amount = min(rest, open_left)
-        allocations.append(Allocation(payment.payment_id, row.invoice_number, amount))
-        evidence.append(Evidence("min_rule", f"{amount} = the smaller of payment left {rest} and invoice open {open_left}", line.span, (payment.payment_id, row.invoice_number)))
-    elif needs:
+        amount = min(pay_left, open_left)
+        allocations.append(Allocation(pid, row.invoice_number, amount))
+        evidence.append(Evidence("min_rule", f"{amount} = the smaller of payment left {pay_left} and invoice open {open_left}", line.span, (pid, row.invoice_number)))
+    elif needs and not spent:
         need_total = sum((n for _, _, n in needs), Money.zero(currency))
+        rows = (pid,) + tuple(r.invoice_number for _, r, _ in needs)
         if need_total > rest:
-            reasons.append(Reason.OVER_ALLOCATION)
-            evidence.append(Evidence("covers_all", f"payment left {rest} does not cover the invoices' open {need_total}", ins.span, (payment.payment_id,) + tuple(r.invoice_number for _, r, _ in needs), Reason.OVER_ALLOCATION))
+            evidence.append(Evidence("covers_all", f"payment left {rest} does not cover the invoices' open {need_total}", ins.span, rows, Reason.OVER_ALLOCATION))
         else:
-            for line, row, open_left in needs:
-                allocations.append(Allocation(payment.payment_id, row.invoice_number, open_left))
-            evidence.append(Evidence("covers_all", f"payment left {rest} covers the invoices' open {need_total}", ins.span, (payment.payment_id,)))
+            allocations.extend(Allocation(pid, row.invoice_number, open_left) for _, row, open_left in needs)
+            evidence.append(Evidence("covers_all", f"payment left {rest} covers the invoices' open {need_total}", ins.span, rows))
     if stated_total > pay_left:
-        reasons.append(Reason.OVER_ALLOCATION)
-        evidence.append(Evidence("payment_left", f"stated amounts {stated_total} exceed payment {payment.payment_id}'s unallocated {pay_left}", ins.span, (payment.payment_id,), Reason.OVER_ALLOCATION))
-    return allocations, reasons, evidence
+        evidence.append(Evidence("payment_left", f"stated amounts {stated_total} exceed payment {pid}'s unallocated {pay_left}", ins.span, (pid,), Reason.OVER_ALLOCATION))
+    reasons = [e.reason for e in evidence if e.reason]
+    return ([] if reasons else allocations), reasons, evidence
 
 
 def _decide_instruction(ins: Instruction, accounts: tuple[str, ...], ledger: LedgerView, budget: _Budget) -> tuple[str | None, list[Allocation], list[Reason], list[Evidence]]:
@@ -129,7 +144,7 @@ def decide(request: Request, sender: Sender, ledger: LedgerView, *, allowed_role
     accounts, reasons, evidence = authorised_accounts(sender, ledger.contacts, allowed_roles=allowed_roles)
     reasons, evidence = list(reasons), list(evidence)
     if not accounts:
-        known = {c.account_id for c in ledger.contacts if c.email == sender.address}
+        known = {c.account_id for c in ledger.contacts if sender.address and c.email.lower() == sender.address}
         return Decision(Status.REVIEW, tuple(reasons), known.pop() if len(known) == 1 else None, (), tuple(evidence))
     for span in request.malformed_invoices:
         reasons.append(Reason.UNKNOWN_INVOICE)
@@ -158,9 +173,10 @@ def decide(request: Request, sender: Sender, ledger: LedgerView, *, allowed_role
         evidence.extend(ins_evidence)
     if len(account_ids) > 1:
         reasons.append(Reason.AMBIGUOUS_ACCOUNT)
+        evidence.append(Evidence("account", f"the instructions move money of several accounts: {', '.join(sorted(account_ids))}", None, tuple(sorted(account_ids)), Reason.AMBIGUOUS_ACCOUNT))
     unique = tuple(dict.fromkeys(reasons))
     account = account_ids.pop() if len(account_ids) == 1 else None
     return Decision(status_for(unique), unique, account, tuple(allocations), tuple(evidence))
 
 
-__all__ = ["decide", "status_for", "amount_fits"]
+__all__ = ["decide", "status_for"]

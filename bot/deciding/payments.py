@@ -23,21 +23,38 @@ def _fold(text: str) -> str:
 
 
 def reference_in(reference: str, text: str) -> bool:
-    """Whether a bank reference is written in the text (case, accents, spacing ignored)."""
+    """Whether a bank reference is written in the text (case, accents, spacing ignored), never
+    inside a longer token. A single word without digits ("Payment", a payer's name) is prose,
+    not a reference, and never matches."""
     tokens = re.findall(r"\w+", _fold(reference))
     if not tokens or sum(len(t) for t in tokens) < 5:
+        return False
+    if len(tokens) == 1 and not any(c.isdigit() for c in tokens[0]):
         return False
     pattern = r"(?<!\w)" + r"[\W_]*".join(re.escape(t) for t in tokens) + r"(?!\w)"
     return re.search(pattern, _fold(text)) is not None
 
 
+def currency_fits(stated: Amount, currency: str) -> bool:
+    """Whether the currency written with an amount (code or symbol) can be `currency`."""
+    if stated.currency:
+        return stated.currency == currency
+    return not stated.symbol or currency in currencies_of(stated.symbol)
+
+
 def amount_fits(stated: Amount, money: Money) -> bool:
     """Same value, and a currency that the written symbol can mean."""
-    if stated.currency and stated.currency != money.currency:
-        return False
-    if not stated.currency and stated.symbol and money.currency not in currencies_of(stated.symbol):
-        return False
-    return Money(stated.value, money.currency) == money
+    return currency_fits(stated, money.currency) and Money(stated.value, money.currency) == money
+
+
+def _stated_conflict(ins: Instruction, row: PaymentRow) -> PaymentChoice | None:
+    """The payment amount the partner wrote, when it contradicts the chosen payment."""
+    stated = ins.payment_amount
+    if stated is None or amount_fits(stated, row.amount) or amount_fits(stated, row.unallocated):
+        return None
+    reason = Reason.AMOUNT_MISMATCH if currency_fits(stated, row.amount.currency) else Reason.CURRENCY_MISMATCH
+    why = Evidence("payment_amount", f"stated {stated.span.text}, payment {row.payment_id} is {row.amount} ({row.unallocated} unallocated)", stated.span, (row.payment_id,), reason)
+    return PaymentChoice(row, (reason,), (why,))
 
 
 def _describe(rows: list[PaymentRow]) -> tuple[str, ...]:
@@ -59,11 +76,14 @@ def _by_id(ins: Instruction, account_id: str, ledger: LedgerView) -> PaymentChoi
         return PaymentChoice(None, (Reason.UNKNOWN_PAYMENT,), (Evidence("payment_id", f"payment {pid} is not in the ledger", _id_span(ins, pid), (pid,), Reason.UNKNOWN_PAYMENT),))
     if row.account_id != account_id:
         return PaymentChoice(None, (Reason.CROSS_ACCOUNT,), (Evidence("payment_id", f"payment {pid} belongs to another account", _id_span(ins, pid), (pid,), Reason.CROSS_ACCOUNT),))
-    evidence = [Evidence("payment_id", f"payment {pid} named", ins.span, (pid,))]
-    stated = ins.payment_amount
-    if stated and not (amount_fits(stated, row.amount) or amount_fits(stated, row.unallocated)):
-        evidence.append(Evidence("payment_amount", f"stated {stated.value} {stated.currency or stated.symbol}, ledger has {row.amount}", stated.span, (pid,), Reason.AMOUNT_MISMATCH))
-        return PaymentChoice(row, (Reason.AMOUNT_MISMATCH,), tuple(evidence))
+    return _chosen(ins, row, [Evidence("payment_id", f"payment {pid} named", _id_span(ins, pid), (pid,))])
+
+
+def _chosen(ins: Instruction, row: PaymentRow, evidence: list[Evidence]) -> PaymentChoice:
+    """The one candidate, unless the payment amount written in the request says otherwise."""
+    conflict = _stated_conflict(ins, row)
+    if conflict:
+        return PaymentChoice(row, conflict.reasons, tuple(evidence) + conflict.evidence)
     return PaymentChoice(row, (), tuple(evidence))
 
 
@@ -130,7 +150,7 @@ def _without_id(ins: Instruction, account_id: str, ledger: LedgerView) -> Paymen
             evidence.append(Evidence("exact_total", f"only {exact[0].payment_id} has exactly the invoices' open amount unallocated", ins.span, _describe(exact)))
             candidates = exact
     if len(candidates) == 1:
-        return PaymentChoice(candidates[0], (), tuple(evidence))
+        return _chosen(ins, candidates[0], evidence)
     reason = Reason.AMBIGUOUS_PAYMENT if candidates else Reason.UNKNOWN_PAYMENT
     what = f"{len(candidates)} payments fit" if candidates else "no payment of the account fits"
     evidence.append(Evidence("payment_choice", what, ins.payment_amount.span if ins.payment_amount else ins.span, _describe(candidates), reason))

@@ -8,22 +8,31 @@ headers from anyone else are ignored because anyone can write them.
 from __future__ import annotations
 
 import re
+from email.headerregistry import HeaderRegistry
 from email.utils import getaddresses
 
 from bot.model import AuthVerdict, ContactRow, Evidence, Reason, Sender
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_HEADERS = HeaderRegistry()
 
 
 def from_address(from_header: str) -> tuple[str, str]:
-    """(lower-cased address, display name), or ("", ...) unless exactly one clean ASCII address."""
+    """(lower-cased address, display name), or ("", ...) unless exactly one clean ASCII address.
+
+    Two parsers must agree and the strict one find no defect: a header that parsers read
+    differently (unclosed comments or brackets, addresses in display names) names nobody.
+    """
     try:
         pairs = [(n, a) for n, a in getaddresses([from_header]) if a]
+        strict = _HEADERS("From", from_header)
+        strict_addresses = [a.addr_spec for a in strict.addresses]
     except Exception:  # noqa: BLE001 - a broken From is an unknown sender, not a crash
         return "", ""
-    if len(pairs) != 1:
-        return "", pairs[0][0] if pairs else ""
-    name, address = pairs[0]
+    name = pairs[0][0] if pairs else ""
+    if len(pairs) != 1 or strict.defects or strict_addresses != [pairs[0][1]]:
+        return "", name
+    address = pairs[0][1]
     if not _ADDRESS.match(address) or address.count("@") != 1:
         return "", name
     return address.lower(), name
@@ -55,12 +64,13 @@ def authorised_accounts(
     """Accounts whose money this sender may move, or the reasons they may move none."""
     if sender.auth.failed:
         detail = f"{sender.auth.authserv_id}: " + ", ".join(f"{m}=fail" for m in sender.auth.failed)
-        return (), (Reason.SENDER_AUTH_FAILED,), (Evidence("sender_auth", detail),)
-    rows = [c for c in contacts if sender.address and c.email == sender.address]
+        return (), (Reason.SENDER_AUTH_FAILED,), (Evidence("sender_auth", detail, reason=Reason.SENDER_AUTH_FAILED),)
+    rows = [c for c in contacts if sender.address and c.email.lower() == sender.address]
     if not rows:
-        return (), (Reason.UNKNOWN_SENDER,), (Evidence("sender_contact", f"{sender.address or 'no usable From address'} is not a registered contact"),)
+        detail = f"{sender.address or 'no usable From address'} is not a registered contact"
+        return (), (Reason.UNKNOWN_SENDER,), (Evidence("sender_contact", detail, reason=Reason.UNKNOWN_SENDER),)
     allowed = tuple(sorted({c.account_id for c in rows if c.role in allowed_roles}))
     if not allowed:
         roles = ", ".join(sorted({c.role for c in rows}))
-        return (), (Reason.SENDER_NOT_AUTHORIZED,), (Evidence("sender_role", f"{sender.address} has role {roles}", rows=tuple(c.account_id for c in rows)),)
+        return (), (Reason.SENDER_NOT_AUTHORIZED,), (Evidence("sender_role", f"{sender.address} has role {roles}", rows=tuple(c.account_id for c in rows), reason=Reason.SENDER_NOT_AUTHORIZED),)
     return allowed, (), (Evidence("sender_contact", f"{sender.address} may request for account(s) {', '.join(allowed)}", rows=allowed),)
