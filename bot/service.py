@@ -40,8 +40,12 @@ class CycleReport:
 
 
 def dedup_key(raw: bytes) -> tuple[str, str]:
-    """(key, Message-ID): the Message-ID when there is one, else a hash of the bytes."""
-    match = re.search(rb"^message-id:[ \t]*(<[^>\r\n]{1,900}>)", raw[:65536], re.IGNORECASE | re.MULTILINE)
+    """(key, Message-ID): the Message-ID when there is one, else a hash of the bytes.
+
+    Only the message's own header section counts: a Message-ID line in the body (an attached
+    or quoted message) is another mail's id, and taking it would drop this one as a duplicate."""
+    head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
+    match = re.search(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]{1,900}>)", head, re.IGNORECASE | re.MULTILINE)
     if match:
         mid = match.group(1).decode("ascii", "replace")
         return f"mid:{mid.lower()}", mid
@@ -175,16 +179,25 @@ def _decide_batch(app: App, report: CycleReport, waiting: list[int]) -> None:
 
 
 def send_outbox(app: App, report: CycleReport) -> None:
+    """Try each pending reply at most once per cycle, each claimed and marked in its own transaction:
+    the row lock is held while that one reply is handed over, never across a commit."""
+    last = 0
     while True:
         with Session(app.engine) as session:
-            batch = journal.pending_outbound(session, limit=50)
-            if not batch:
-                return
-            for row in batch:
+            ids = [row.id for row in journal.pending_outbound(session, limit=50, after=last)]
+        if not ids:
+            return
+        last, transient = ids[-1], False
+        for outbound_id in ids:
+            with Session(app.engine) as session:
+                row = journal.claim_outbound(session, outbound_id=outbound_id)
+                if row is None:  # sent or claimed by another worker meanwhile
+                    continue
                 try:
                     app.outbox.send(row.raw, to=row.to_addr, message_id=row.message_id)
                 except DeliveryError as exc:
                     journal.mark_failed(session, outbound=row, error=str(exc), permanent=exc.permanent)
+                    transient = transient or not exc.permanent
                     report.failed += 1
                     log.warning("reply %s not sent: %s", row.message_id, exc)
                 else:
@@ -192,8 +205,8 @@ def send_outbox(app: App, report: CycleReport) -> None:
                     report.sent += 1
                     log.info("reply sent", extra={"message_id": row.message_id, "kind": row.kind})
                 session.commit()
-            if any(r.status == "pending" for r in batch):
-                return  # transient failures wait for the next cycle
+        if transient:
+            return  # the transport is refusing for now: the rest waits for the next cycle
 
 
 def run_cycle(app: App) -> CycleReport:

@@ -5,6 +5,7 @@ A processed message moves to `cur/` with the Seen flag: kept, never deleted, not
 """
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,7 @@ class MaildirMailbox:
         """Move new/KEY to cur/KEY:2,S with a rename: the bytes are never rewritten."""
         source = self.path / "new" / key
         if not source.exists():
-            candidates = [p for p in (self.path / "new").glob(f"{key}:*")]
+            candidates = [p for p in (self.path / "new").glob(f"{glob.escape(key)}:*")]  # a key may hold [ ] * ?
             if not candidates:
                 return
             source = candidates[0]

@@ -50,11 +50,20 @@ def queue_outbound(session: Session, *, inbound_id: int | None, kind: str, to_ad
     return row
 
 
-def pending_outbound(session: Session, *, limit: int) -> list[OutboundMessage]:
-    stmt = select(OutboundMessage).where(OutboundMessage.status == "pending").order_by(OutboundMessage.id).limit(limit)
+def pending_outbound(session: Session, *, limit: int, after: int = 0) -> list[OutboundMessage]:
+    """Replies waiting to be sent, oldest first, ids above `after` (no locks: see claim_outbound)."""
+    stmt = (select(OutboundMessage).where(OutboundMessage.status == "pending", OutboundMessage.id > after)
+            .order_by(OutboundMessage.id).limit(limit))
+    return list(session.exec(stmt).all())
+
+
+def claim_outbound(session: Session, *, outbound_id: int) -> OutboundMessage | None:
+    """Lock one pending reply for sending until this transaction ends (skipped when another
+    worker holds it), so two workers never hand the same reply to the transport."""
+    stmt = select(OutboundMessage).where(OutboundMessage.id == outbound_id, OutboundMessage.status == "pending")
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    return list(session.exec(stmt).all())
+    return session.exec(stmt).first()
 
 
 def mark_sent(session: Session, *, outbound: OutboundMessage, now: datetime) -> None:

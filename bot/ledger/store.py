@@ -118,10 +118,20 @@ def received_ids(session: Session, *, limit: int) -> list[int]:
 
 
 def claim_inbound(session: Session, *, inbound_id: int) -> InboundMessage | None:
-    """Lock one waiting message for deciding (skipped when another worker holds it)."""
+    """Lock one waiting message for deciding (skipped when another worker holds it).
+
+    SQLite has no row locks, and pysqlite only opens a transaction at the first write, so
+    a later SAVEPOINT would start (and its RELEASE commit) the transaction on its own. A
+    no-op UPDATE first opens the transaction and takes the write lock: a second worker waits,
+    then finds the message decided; the savepoint around the allocations stays nested."""
     stmt = select(InboundMessage).where(InboundMessage.id == inbound_id, InboundMessage.status == "received")
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
+    elif dialect == "sqlite":
+        session.execute(update(InboundMessage)
+                        .where(InboundMessage.id == inbound_id, InboundMessage.status == "received")
+                        .values(status="received").execution_options(synchronize_session=False))
     return session.exec(stmt).first()
 
 
