@@ -23,7 +23,7 @@ app.add_typer(ledger_cli, name="ledger")
 app.add_typer(billing_cli, name="billing")
 app.add_typer(requests_cli, name="requests")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line, whatever the terminal width
 
 
 def _app(**overrides) -> App:

@@ -6,15 +6,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.ledger import journal, store
+from bot.ledger import store
+from bot.ledger.tables import Allocation, OutboundMessage
 
 
 def export_requests(session: Session) -> Iterator[dict[str, Any]]:
     """Records in arrival order; allocations are the ones actually written, as decimal strings."""
     for batch in store.iter_inbound(session):
         ids = [row.id for row in batch]
-        allocations = store.allocations_by_inbound(session, inbound_ids=ids)
-        replies = journal.replies_by_inbound(session, inbound_ids=ids)
+        allocations = store.rows_by_inbound(session, table=Allocation, inbound_ids=ids)
+        replies = store.rows_by_inbound(session, table=OutboundMessage, inbound_ids=ids)
         for row in batch:
             yield {
                 "id": row.id,

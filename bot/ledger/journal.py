@@ -81,14 +81,6 @@ def mark_failed(session: Session, *, outbound: OutboundMessage, error: str, perm
     session.add(outbound)
 
 
-def replies_by_inbound(session: Session, *, inbound_ids: list[int]) -> dict[int, list[OutboundMessage]]:
-    rows = session.exec(select(OutboundMessage).where(col(OutboundMessage.inbound_id).in_(inbound_ids)).order_by(OutboundMessage.id)).all()
-    grouped: dict[int, list[OutboundMessage]] = {}
-    for row in rows:
-        grouped.setdefault(row.inbound_id, []).append(row)
-    return grouped
-
-
 def audit(session: Session, *, actor: str, action: str, inbound_id: int | None, detail: dict[str, Any], now: datetime) -> None:
     session.add(AuditEvent(at=now, actor=actor, action=action, inbound_id=inbound_id,
                            detail=json.dumps(detail, ensure_ascii=False, default=str)))

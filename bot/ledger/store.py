@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
@@ -13,6 +14,9 @@ from bot.ledger.tables import Account, Allocation, Contact, InboundMessage, Invo
 from bot.model import (
     AccountRow, Allocation as AllocationValue, ContactRow, InvoiceRow, LedgerView, Money, PaymentRow, minor_unit,
 )
+
+
+T = TypeVar("T")
 
 
 class LedgerConflict(Exception):
@@ -62,6 +66,14 @@ def ledger_view(session: Session, *, sender: str, invoice_numbers: Iterable[str]
     )
 
 
+def _spend(session: Session, table, key_clause, balance, currency: str, minor: int) -> bool:
+    """Lower one balance by `minor` only if it has that much: check and write in one statement."""
+    result = session.execute(
+        update(table).where(key_clause, table.currency == currency, balance >= minor).values({balance: balance - minor})
+    )
+    return result.rowcount == 1
+
+
 def apply_allocations(session: Session, *, allocations: Iterable[AllocationValue], inbound_id: int | None, actor: str, now: datetime) -> None:
     """Write allocations, lowering the payment's and invoice's balances in the same statement
     that checks them, so two writers can never both spend the same money."""
@@ -69,19 +81,9 @@ def apply_allocations(session: Session, *, allocations: Iterable[AllocationValue
         minor = to_minor(a.amount)
         if minor <= 0:
             raise LedgerConflict(f"allocation of {a.amount} is not positive")
-        paid = session.execute(
-            update(Payment)
-            .where(Payment.payment_id == a.payment_id, Payment.currency == a.amount.currency, Payment.unallocated_minor >= minor)
-            .values(unallocated_minor=Payment.unallocated_minor - minor)
-        )
-        if paid.rowcount != 1:
+        if not _spend(session, Payment, Payment.payment_id == a.payment_id, Payment.unallocated_minor, a.amount.currency, minor):
             raise LedgerConflict(f"payment {a.payment_id} has less than {a.amount} unallocated")
-        billed = session.execute(
-            update(Invoice)
-            .where(Invoice.invoice_number == a.invoice_number, Invoice.currency == a.amount.currency, Invoice.open_minor >= minor)
-            .values(open_minor=Invoice.open_minor - minor)
-        )
-        if billed.rowcount != 1:
+        if not _spend(session, Invoice, Invoice.invoice_number == a.invoice_number, Invoice.open_minor, a.amount.currency, minor):
             raise LedgerConflict(f"invoice {a.invoice_number} has less than {a.amount} open")
         session.add(Allocation(payment_id=a.payment_id, invoice_number=a.invoice_number, currency=a.amount.currency,
                                amount_minor=minor, inbound_id=inbound_id, created_at=now, created_by=actor))
@@ -135,9 +137,10 @@ def claim_inbound(session: Session, *, inbound_id: int) -> InboundMessage | None
     return session.exec(stmt).first()
 
 
-def allocations_by_inbound(session: Session, *, inbound_ids: list[int]) -> dict[int, list[Allocation]]:
-    rows = session.exec(select(Allocation).where(col(Allocation.inbound_id).in_(inbound_ids)).order_by(Allocation.id)).all()
-    grouped: dict[int, list[Allocation]] = {}
+def rows_by_inbound(session: Session, *, table: type[T], inbound_ids: list[int]) -> dict[int, list[T]]:
+    """Rows of a table that point at messages (allocations, replies), grouped by message."""
+    rows = session.exec(select(table).where(col(table.inbound_id).in_(inbound_ids)).order_by(table.id)).all()
+    grouped: dict[int, list[T]] = {}
     for row in rows:
         grouped.setdefault(row.inbound_id, []).append(row)
     return grouped

@@ -5,6 +5,7 @@ SPF/DKIM/DMARC get no reply at all: answering them would mail whoever was impers
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlmodel import Session
@@ -52,7 +53,9 @@ def queue_reply(session: Session, app: App, *, inbound: InboundMessage, mail: Ma
     content = render_reply(kind, decision=decision, snapshot=snapshot, locale=locale, case_ref=case_ref,
                            original_subject=mail.subject, sender_name=sender.display_name,
                            templates_dir=app.templates / "email")
-    message_id = new_message_id(app.settings.from_address, f"allocbot.{inbound.id}.{kind}")
+    # Stored with the outbox row, so a retry re-sends the same id; the random part keeps ids
+    # unique across database resets and environments that share the domain.
+    message_id = new_message_id(app.settings.from_address, f"allocbot.{inbound.id}.{kind}.{secrets.token_hex(6)}")
     raw = compose_reply(content, to_addr=sender.address, to_name=sender.display_name,
                         from_addr=app.settings.from_address, from_name=app.settings.from_name,
                         in_reply_to=mail.message_id, references=mail.references, message_id=message_id,
