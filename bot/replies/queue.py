@@ -36,11 +36,14 @@ def reply_kind(decision: Decision, *, acknowledge_review: bool) -> str | None:
 def _snapshot(session: Session, decision: Decision) -> BillingSnapshot | None:
     if not decision.account_id:
         return None
-    account, invoices, _, _ = store.billing_view(session, account_id=decision.account_id)
+    account, invoices, unallocated, _ = store.billing_view(session, account_id=decision.account_id)
     if account is None:
         return None
-    payments = store.payments_by_id(session, payment_ids=[a.payment_id for a in decision.allocations])
-    return BillingSnapshot(account=account, open_invoices=tuple(invoices), payments=tuple(payments))
+    # The updated billing view: the request's payments (even when now fully allocated) and
+    # every other payment of the account that still has money unallocated.
+    involved = store.payments_by_id(session, payment_ids=[a.payment_id for a in decision.allocations])
+    others = [p for p in unallocated if p.payment_id not in {i.payment_id for i in involved}]
+    return BillingSnapshot(account=account, open_invoices=tuple(invoices), payments=tuple(involved + others))
 
 
 def queue_reply(session: Session, app: App, *, inbound: InboundMessage, mail: Mail, sender: Sender,
