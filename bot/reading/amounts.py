@@ -32,9 +32,21 @@ SYMBOLS: dict[str, frozenset[str]] = {
     "fr.": frozenset({"CHF"}),
     "chf": frozenset({"CHF"}),
 }
+# The codes partners also type in lower case ("1234,56 eur"); other codes only in capitals,
+# as "all", "top" and "try" are words too.
+SYMBOLS.update({code.lower(): frozenset({code}) for code in ("EUR", "USD", "GBP", "SEK", "NOK", "DKK", "PLN", "JPY")})
 
-_GROUP = r"[ \u00a0\u202f\u2009.,'’]"
-_NUMBER = rf"(?<![\w.,'’-])(?P<int>\d{{1,3}}(?:{_GROUP}\d{{3}})+|\d+)(?:(?P<mark>[.,])(?P<dec>\d{{1,2}}))?(?!\d|[.,]\d)"
+_GROUP = r"[ .,'’]"  # after _SPACES are made plain spaces
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
+# Not glued to a word or another number; Japanese writes amounts right after kana ("に123,456円").
+_NOT_GLUED = r"(?<![^\W\u3040-\u30ff\u3400-\u9fff]|[.,'’-])"
+# One grouping character throughout ("1,234.567" is no amount); ",-" is German for ",00".
+_DIGITS = (
+    rf"(?P<int>\d{{1,3}}(?P<group>{_GROUP})\d{{3}}(?:(?P=group)\d{{3}})*|\d+)"
+    r"(?:(?P<mark>[.,])(?P<dec>\d{1,2})|[.,][-–—]{1,2})?(?!\d|[.,]\d|\s?%)"
+)
+_NUMBER = _NOT_GLUED + _DIGITS
+_GAP = r"[ \t\u00a0\u202f]{0,12}"  # a table's currency column stands apart from the amount column
 _SYMBOL_WORDS = "|".join(sorted((re.escape(s) for s in SYMBOLS), key=len, reverse=True))
 
 
@@ -45,9 +57,10 @@ def _iso_codes() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _amount_regex() -> re.Pattern[str]:
-    cur = rf"(?:(?<![A-Za-z])(?-i:[A-Z]{{3}})(?![A-Za-z])|{_SYMBOL_WORDS})"
+    codes = "|".join(sorted(_iso_codes()))
+    cur = rf"(?:(?<![A-Za-z])(?-i:{codes})(?![A-Za-z])|{_SYMBOL_WORDS})"
     return re.compile(
-        rf"(?:(?P<pre>{cur})\s?)?{_NUMBER}(?:\s?(?P<post>{cur})(?![A-Za-z]))?",
+        rf"(?:(?P<pre>{cur})\s?|{_NOT_GLUED}){_DIGITS}(?:{_GAP}(?P<post>{cur})(?![A-Za-z]))?",
         re.IGNORECASE,
     )
 
@@ -78,7 +91,7 @@ def parse_number(int_part: str, dec_part: str | None) -> Decimal:
 def find_amounts(text: str) -> list[FoundAmount]:
     """Every amount in `text` that is certainly money (currency beside it, or decimals)."""
     found = []
-    for m in _amount_regex().finditer(text):
+    for m in _amount_regex().finditer(text.translate(_SPACES)):
         pre, post = m.group("pre") or "", m.group("post") or ""
         symbol = pre if currencies_of(pre) else post if currencies_of(post) else ""
         codes = currencies_of(symbol)
@@ -91,7 +104,7 @@ def find_amounts(text: str) -> list[FoundAmount]:
         end = m.end() if post and symbol == post else m.end("dec") if dec else m.end("int")
         found.append(
             FoundAmount(
-                value=parse_number(m.group("int"), m.group("dec")),
+                value=parse_number(m.group("int"), dec),
                 currency=next(iter(codes)) if len(codes) == 1 else None,
                 symbol=symbol,
                 start=start,
@@ -105,6 +118,6 @@ def find_numbers(text: str) -> list[tuple[Decimal, int, int]]:
     """Plain numbers with decimals, for table cells where the currency is in the header."""
     return [
         (parse_number(m.group("int"), m.group("dec")), m.start(), m.end())
-        for m in re.finditer(_NUMBER, text)
+        for m in re.finditer(_NUMBER, text.translate(_SPACES))
         if m.group("dec") or re.search(_GROUP, m.group("int"))
     ]

@@ -1,8 +1,10 @@
 """Dates as partners write them, in the languages allocbot reads.
 
 Month names come from Babel (wide and abbreviated, format and stand-alone forms), so every
-supported language is covered by the same three patterns: day-month-year, month-day-year
-and the ISO / numeric / Japanese forms. A date without a year takes the latest year that
+supported language is covered by the same patterns: day-month-year, month-day-year, and the
+numeric forms (2026-10-02, 2026/10/02, 02.10.2026, 02-10-2026, 02/10/26, 2026年10月2日).
+Numbers are read day first unless the sender's habit is month first (en-US), and never
+against what they can mean (13/10/2026). A date without a year takes the latest year that
 does not put it after the message was sent.
 """
 from __future__ import annotations
@@ -48,14 +50,14 @@ def month_names() -> dict[str, int]:
 def _patterns() -> tuple[re.Pattern[str], ...]:
     months = "|".join(sorted((re.escape(n) for n in month_names()), key=len, reverse=True))
     return (
-        re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
-        re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
+        re.compile(r"(?<![A-Za-z\d.,])(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?!\d|[.,]\d)"),
+        re.compile(r"(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
         re.compile(
-            rf"(?<![\w])(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?\s*(?:de\s+|of\s+)?(?P<mn>{months})\.?(?![a-z])"
+            rf"(?<![\w])(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|e|:a|:e|\.)?\s*(?:de\s+|of\s+)?(?P<mn>{months})\.?(?![a-z])"
             rf"(?:,?\s*(?:de\s+)?(?P<y>\d{{4}}))?",
         ),
         re.compile(rf"(?<![\w])(?P<mn>{months})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{{4}}))?(?!\d)"),
-        re.compile(r"(?<![\d.,])(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?!\d)"),
+        re.compile(r"(?<![A-Za-z\d.,])(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?!\d|[.,]\d)"),
     )
 
 
@@ -74,8 +76,8 @@ def _build(year: int | None, month: int, day: int, sent: date | None) -> date | 
 def find_dates(text: str, *, sent: date | None = None, month_first: bool = False) -> list[FoundDate]:
     """Dates in `text`; `month_first` reads 10/02/2026 as October 2nd (en-US habit)."""
     folded = _fold(text)
-    if len(folded) != len(text):  # folding changed offsets: fall back to case folding only
-        folded = text.casefold() if len(text.casefold()) == len(text) else text
+    if len(folded) != len(text):  # "ß" folds to "ss": fold char by char, keeping the offsets
+        folded = "".join(f if len(f := _fold(c)) == 1 else c for c in text)
     names = month_names()
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
@@ -88,8 +90,13 @@ def find_dates(text: str, *, sent: date | None = None, month_first: bool = False
             if "mn" in groups and groups.get("mn"):
                 month, day = names[groups["mn"].rstrip(".")], int(groups["d"])
             elif "a" in groups and groups.get("a"):
+                if len(groups["y"]) == 2 and groups["sep"] == "-":
+                    continue  # "08-10-26" is as likely a phone number as a date
+                year = year + 2000 if year < 100 else year
                 a, b = int(groups["a"]), int(groups["b"])
-                month, day = (a, b) if month_first and groups["sep"] == "/" else (b, a)
+                month, day = (a, b) if month_first and groups["sep"] != "." else (b, a)
+                if month > 12 >= day:  # 13/10/2026 can only be day first, whatever the habit
+                    month, day = day, month
             else:
                 month, day = int(groups["m"]), int(groups["d"])
             value = _build(year, month, day, sent)

@@ -1,11 +1,14 @@
 """A message's text -> the allocation instructions in it, each with the spans it came from.
 
-The text is cut into units (lines, and sentences within lines). Each unit is read for
-payment ids, invoice numbers, amounts and dates. Units are grouped into one instruction per
-payment id named (or one instruction when at most one is named). Within a unit, an amount
-written before the payment ("3 889,84 kr of payment PY…") or on an invoice's own line
-("G074900809 – 35075.71 GBP") is what goes on that invoice; an amount written after the
-word payment ("our payment of 41.849,86 EUR") is the payment's own amount.
+The text is cut into units (lines, sentences within lines, and the pairs of a sentence that
+names several payments each with its own invoices). Each unit is read for payment ids,
+invoice numbers, amounts and dates. Units are grouped into one instruction per payment id
+named (or one instruction when at most one is named). Within a unit, an amount written right
+after an invoice ("G074900809 – 35075.71 GBP") or before the payment ("3 889,84 kr of payment
+PY…") is what goes on that invoice; an amount written after the word payment ("our payment
+of 41.849,86 EUR") is the payment's own amount, and so is any amount that fits no single
+invoice: it is checked, never dropped. Questions are no instructions unless they ask us to
+allocate ("Could you apply …?"); a date counts as the payment's only outside invoice rows.
 """
 from __future__ import annotations
 
@@ -13,15 +16,22 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
 from bot.model import Amount, Instruction, InvoiceLine, Request, Span
 from bot.reading.amounts import find_amounts
 from bot.reading.dates import find_dates
 from bot.reading.identifiers import FoundId, find_bare_invoice_numbers, find_ids
-from bot.reading.words import PAYMENT_WORDS, UNALLOCATED_WORDS
+from bot.reading.phrases import is_negated, is_polite_request, pair_cuts
+from bot.reading.words import PAYMENT_WORDS, UNALLOCATED_WORDS, word_regex
 
 _ABBREVIATIONS = {"ref", "réf", "nr", "no", "núm", "vgl", "ca", "inkl", "exkl", "bzw", "dvs", "etc", "tel", "id", "st"}
+
+
+# Reply and forward prefixes in the languages allocbot reads ("Re:", "AW:", "SV:", "Fwd:", "返信:").
+REPLY_PREFIX = re.compile(
+    r"^\s*(?:\[[^\]]*\]\s*)*(?:re|aw|sv|vs|antw|ant|odp|r|ref|rif|res|fw|fwd|wg|tr|rv|vb|vl|enc|doorst|回复|答复|返信|転送)\s*(?:\[\d+\])?\s*[:：]",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -47,17 +57,11 @@ class Unit:
         return Span(self.start + start, self.start + end, self.text[start:end])
 
 
-@lru_cache(maxsize=1)
-def _word_regex(words: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
-    return re.compile(rf"(?<![^\W\d_])(?:{alternatives})", re.IGNORECASE)
-
-
 def _sentences(line: str) -> list[tuple[int, str]]:
-    """Split a line into sentences, not at abbreviations like "ref." or "Nr."."""
+    """Split a line into sentences, not at abbreviations like "ref." or "Nr."; Japanese ones end at 。."""
     pieces, start = [], 0
-    for m in re.finditer(r"[.!?](?=\s+[A-ZÀ-ÝÅÄÖ])", line):
-        word = re.search(r"(\w+)$", line[start : m.start()])
+    for m in re.finditer(r"[.!?](?=\s+[A-ZÀ-ÝÅÄÖ])|。|[!?](?=[\u3000-\u9fff])", line):
+        word = re.search(r"(\w+)$", line[start : m.start()]) if m.group() in ".!?" else None
         if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
             continue
         pieces.append((start, line[start : m.end()]))
@@ -80,7 +84,8 @@ def _read_unit(unit: Unit, *, invoice_pattern: str, payment_pattern: str, sent: 
     for found in find_ids(text, pattern=payment_pattern, prefix=pay_prefix):
         (unit.payments if found.valid else unit.malformed_payments).append(found)
     for found in find_ids(text, pattern=invoice_pattern, prefix=inv_prefix):
-        (unit.invoices if found.valid else unit.malformed_invoices).append(found)
+        if not is_negated(text, found.start, found.end):
+            (unit.invoices if found.valid else unit.malformed_invoices).append(found)
     taken = [(f.start, f.end) for f in unit.payments + unit.invoices + unit.malformed_invoices + unit.malformed_payments]
     bare = [b for b in find_bare_invoice_numbers(_mask(text, taken)) if len(b.value) >= 6]
     unit.malformed_invoices.extend(bare)
@@ -90,9 +95,20 @@ def _read_unit(unit: Unit, *, invoice_pattern: str, payment_pattern: str, sent: 
     unit.amounts = [
         Amount(a.value, a.currency, unit.span(a.start, a.end), a.symbol) for a in find_amounts(masked) if a.value > 0
     ]
-    marks = [m.start() for m in _word_regex(PAYMENT_WORDS + UNALLOCATED_WORDS).finditer(text)]
+    marks = [m.start() for m in word_regex(PAYMENT_WORDS + UNALLOCATED_WORDS).finditer(text)]
     marks += [f.start for f in unit.payments]
     unit.payment_word_at = min(marks) if marks else None
+
+
+def _split_pairs(unit: Unit, options: dict) -> list[Unit]:
+    cuts = pair_cuts(unit.text, unit.payments, unit.invoices)
+    if not cuts:
+        return [unit]
+    bounds = [0, *cuts, len(unit.text)]
+    parts = [Unit(unit.start + a, unit.text[a:b], unit.in_subject) for a, b in zip(bounds, bounds[1:])]
+    for part in parts:
+        _read_unit(part, **options)
+    return parts
 
 
 def _units(subject: str, body_lines: list[str]) -> tuple[str, list[Unit]]:
@@ -104,23 +120,32 @@ def _units(subject: str, body_lines: list[str]) -> tuple[str, list[Unit]]:
     return "\n".join(lines), units
 
 
+# Between an invoice number and the amount that goes on it: "G1 – 500,00 EUR", "G1 (500,00 EUR)".
+_ADJACENT = re.compile(r"[\s:=(–—-]*")
+
+
 def _amounts_on_invoices(unit: Unit) -> tuple[dict[str, Amount], list[Amount]]:
-    """Split a unit's amounts into per-invoice amounts and the payment's own amount(s)."""
+    """Split a unit's amounts into per-invoice amounts and the payment's own amount(s). An
+    amount that fits no single invoice is never dropped: it is checked against the payment."""
     per_invoice: dict[str, Amount] = {}
     payment: list[Amount] = []
     pay_at = unit.payment_word_at
     invoices = unit.invoices
     for amount in unit.amounts:
         position = amount.span.start - unit.start
-        if pay_at is not None and position > pay_at:
+        before = [i for i in invoices if i.end <= position]
+        free = bool(before) and before[-1].value not in per_invoice
+        # "G1 and G2: 1 000,00 EUR" is a total, not G2's amount: every earlier invoice has its own.
+        listed = all(i.value in per_invoice for i in before[:-1])
+        if free and listed and _ADJACENT.fullmatch(unit.text[before[-1].end : position]):
+            per_invoice[before[-1].value] = amount
+        elif pay_at is not None and position > pay_at:
             payment.append(amount)
-        elif len(invoices) == 1:
-            per_invoice.setdefault(invoices[0].value, amount)
-        elif len(invoices) > 1 and len(unit.amounts) == len(invoices):
-            before = [i for i in invoices if i.start < position]
-            if before:
-                per_invoice.setdefault(before[-1].value, amount)
-        elif not invoices and pay_at is not None:
+        elif len(invoices) == 1 and not per_invoice:
+            per_invoice[invoices[0].value] = amount
+        elif len(invoices) > 1 and len(unit.amounts) == len(invoices) and free:
+            per_invoice[before[-1].value] = amount
+        elif invoices or pay_at is not None:
             payment.append(amount)
     return per_invoice, payment
 
@@ -141,7 +166,8 @@ def _instruction(units: list[Unit], text: str) -> Instruction | None:
         return None
     if not (payment_ids or payment_amounts or mentions_payment):
         return None
-    dates = [d for u in units for d in u.dates]
+    # A date on an invoice's own line (a remittance row) is the invoice's date, not the payment's.
+    dates = [d for u in units if u.payment_word_at is not None or not u.invoices for d in u.dates]
     start, end = units[0].start, units[-1].start + len(units[-1].text)
     return Instruction(
         lines=tuple(lines.values()),
@@ -182,11 +208,14 @@ def read_request(
     sent: date | None = None,
     month_first: bool = False,
 ) -> Request:
-    """The instructions in a message; the subject counts only for what the body lacks."""
+    """The instructions in a message; the subject counts only for what the body lacks, and
+    never in a reply or forward, whose subject repeats an earlier (perhaps applied) request."""
     body_lines = [unicodedata.normalize("NFKC", line) for line in body.split("\n") + extra_lines]
     text, units = _units(unicodedata.normalize("NFKC", subject), body_lines)
+    options = {"invoice_pattern": invoice_pattern, "payment_pattern": payment_pattern, "sent": sent, "month_first": month_first}
     for unit in units:
-        _read_unit(unit, invoice_pattern=invoice_pattern, payment_pattern=payment_pattern, sent=sent, month_first=month_first)
+        _read_unit(unit, **options)
+    units = [part for unit in units for part in _split_pairs(unit, options)]
     body_units = [u for u in units if not u.in_subject]
     subject_units = [u for u in units if u.in_subject]
     for u in subject_units:
@@ -195,10 +224,14 @@ def read_request(
         if any(b.payments for b in body_units):
             u.payments = []
         u.amounts, u.malformed_invoices, u.malformed_payments = [], [], []
-    asked = [u for u in body_units if not u.is_question]
-    candidates = (subject_units if any(u.invoices or u.payments for u in subject_units) else []) + asked
+    questions = [u for u in body_units if u.is_question and not is_polite_request(u.text)]
+    asked = [u for u in body_units if not any(u is q for q in questions)]
+    subject_counts = not REPLY_PREFIX.match(subject) and any(u.invoices or u.payments for u in subject_units)
+    candidates = (subject_units if subject_counts else []) + asked
     instructions = tuple(i for i in (_instruction(g, text) for g in _groups(candidates)) if i is not None)
-    questions = [u for u in body_units if u.is_question and (u.invoices or u.payments)]
+    questions = [u for u in questions if u.invoices or u.payments]
+    if questions and not any(i.lines for i in instructions):
+        instructions = ()  # "Is G… paid? We sent PY… last week": context for a question, not an instruction
     return Request(
         text=text,
         instructions=instructions,

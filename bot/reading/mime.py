@@ -1,9 +1,9 @@
 """Bytes in, the parts of a message that matter out: headers, one body text, attachments.
 
-Text parts are decoded with their declared charset when it decodes cleanly, else as UTF-8,
-else with charset-normalizer's best guess, else cp1252 with replacement: mislabelled mail
-is common and must still be read. HTML becomes text with inscriptis, which keeps table
-rows on one line each (remittance tables are tables).
+Text parts are decoded with their declared charset when it decodes cleanly (charsets.py
+says what happens when it does not): mislabelled mail is common and must still be read.
+HTML becomes text with inscriptis, which keeps table rows on one line each (remittance
+tables are tables), and stops where the client's quoted history starts.
 """
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage, Message
 
-from charset_normalizer import from_bytes
 from inscriptis import get_text
 
+from bot.reading.charsets import MAX_TEXT_BYTES, decode_text
+
 MAX_PARTS = 200  # a message with more parts than this is read only this far
-MAX_TEXT_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -57,21 +57,6 @@ def header(msg: Message, name: str) -> str:
     return str(value).strip()
 
 
-def decode_text(payload: bytes, declared: str | None) -> str:
-    """Decode text bytes, surviving wrong or unknown charset labels."""
-    for charset in (declared, "utf-8"):
-        if not charset:
-            continue
-        try:
-            return payload.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    best = from_bytes(payload[:MAX_TEXT_BYTES]).best()
-    if best is not None:
-        return str(best)
-    return payload.decode("cp1252", errors="replace")
-
-
 def _part_text(part: Message) -> str:
     payload = part.get_payload(decode=True) or b""
     text = decode_text(payload[:MAX_TEXT_BYTES], part.get_content_charset())
@@ -99,7 +84,21 @@ def unflow(text: str, *, delsp: bool = False) -> str:
     return "\n".join(out)
 
 
+# Where mail clients start the quoted history in HTML: Gmail, Yahoo, Thunderbird and Apple
+# Mail quote blocks, Outlook on the web's reply header. Without "> " markers in the text,
+# this is the only trace of what is quoted.
+_HTML_QUOTE_START = re.compile(
+    r"<(?:div|blockquote)\b[^>]*?(?:\bclass=[\"']?[^\"'>]*\b(?:gmail_quote|yahoo_quoted|moz-cite-prefix)\b|"
+    r"\bid=[\"']?(?:appendonsend|divRplyFwdMsg)\b|\btype=[\"']?cite\b)",
+    re.IGNORECASE,
+)
+
+
 def html_to_text(html: str) -> str:
+    """The HTML's text up to the quoted history; table rows stay one line each."""
+    quote = _HTML_QUOTE_START.search(html)
+    if quote:
+        html = html[: quote.start()]
     try:
         return get_text(html)
     except Exception:  # noqa: BLE001 - broken HTML still has words in it
@@ -107,11 +106,13 @@ def html_to_text(html: str) -> str:
 
 
 def _walk(msg: Message) -> list[Message]:
+    """The leaf parts in order. A message attached to the message (message/rfc822, a forward
+    "as attachment") is one leaf: like quoted history, what it says is not read as a request."""
     parts: list[Message] = []
     stack = [msg]
     while stack and len(parts) < MAX_PARTS:
         part = stack.pop(0)
-        if part.is_multipart():
+        if part.is_multipart() and (part is msg or part.get_content_maintype() != "message"):
             payload = part.get_payload()
             stack[:0] = payload if isinstance(payload, list) else []
         else:

@@ -1,31 +1,37 @@
-"""Words that mean "a payment" and "not yet allocated", in the languages allocbot reads.
+"""Words that mean "a payment", "not yet allocated" and "please allocate", in the languages
+allocbot reads.
 
 Matched as word beginnings, case-insensitively, so inflections and compounds count
-("betalningen", "Zahlungs-ID", "paiements"). Adding a language is adding words here.
+("betalningen", "Zahlungs-ID", "paiements"); Japanese words match anywhere, as Japanese
+has no spaces. Adding a language is adding words here.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 PAYMENT_WORDS: tuple[str, ...] = (
-    # en
-    "payment", "remittance", "transfer", "wire", "deposit",
+    # en ("paid" alone is left out: "the invoice is paid" is no payment of ours)
+    "payment", "remittance", "transfer", "wire", "deposit", "remitted", "we paid", "we have paid", "we've paid",
     # sv / da / nb
     "betalning", "inbetalning", "överföring", "insättning", "betaling", "indbetaling", "overførsel", "innbetaling",
+    "betalat", "betalade", "överfört", "överförde", "overført", "indbetalt", "innbetalt",
     # de
-    "zahlung", "überweisung", "zahlungseingang", "gutschrift",
+    "zahlung", "überweisung", "zahlungseingang", "gutschrift", "überwiesen", "gezahlt", "eingezahlt",
     # fr
-    "paiement", "règlement", "reglement", "virement", "versement",
+    "paiement", "règlement", "reglement", "virement", "versement", "viré", "versé",
     # es
-    "pago", "transferencia", "abono",
+    "pago", "transferencia", "abono", "pagamos", "transferimos", "transferido",
     # it
-    "pagamento", "bonifico", "versamento",
+    "pagamento", "bonifico", "versamento", "versato", "abbiamo pagato",
     # pt
     "transferência",
     # nl
-    "overboeking", "storting",
+    "overboeking", "storting", "overgemaakt", "overgeboekt",
     # pl
-    "płatnoś", "platnos", "wpłat", "przelew",
+    "płatnoś", "platnos", "wpłat", "przelew", "przelal", "przelał", "zapłaciliśmy", "wpłacil", "wpłacił",
     # ja
-    "支払", "入金", "振込", "送金",
+    "支払", "入金", "振込", "振り込", "送金",
 )
 
 UNALLOCATED_WORDS: tuple[str, ...] = (
@@ -33,4 +39,88 @@ UNALLOCATED_WORDS: tuple[str, ...] = (
     "nicht zugeordnet", "unzugeordnet", "non affecté", "non alloué", "non imputé", "no asignado", "no aplicado",
     "non allocato", "non assegnato", "não alocado", "não aplicado", "niet toegewezen", "nieprzypisan",
     "nierozliczon", "未割当", "未消込",
+)
+
+# A question that opens with one of these and names an allocation verb is a polite request
+# ("Could you apply …?"), not a question about the state of an invoice.
+REQUEST_OPENERS: tuple[str, ...] = (
+    "could you", "can you", "would you", "will you", "could we ask you",
+    "kan ni", "kunde ni", "skulle ni", "kan du", "kunde du",
+    "könnten sie", "können sie", "würden sie", "könntet ihr", "könnt ihr", "kannst du",
+    "pourriez-vous", "pouvez-vous", "pourrais-tu", "peux-tu", "pourriez vous", "pouvez vous",
+    "podrían", "podrian", "pueden", "podría", "podria", "puede usted",
+    "potreste", "potete", "potrebbe", "potresti",
+    "poderiam", "podem", "poderia", "pode",
+    "kunt u", "kunnen jullie", "zou u", "zouden jullie", "wilt u", "willen jullie",
+    "kan i", "kunne i", "vil i", "vil du", "kunne du",
+    "czy mogą", "czy mogliby", "czy moglibyście", "czy może", "czy mogłaby", "czy mógłby",
+    "いただけますか", "いただけませんか", "頂けますか", "頂けませんか", "くださいますか", "お願いできますか",
+)
+
+ALLOCATE_VERBS: tuple[str, ...] = (
+    "apply", "allocate", "assign", "match", "post", "book", "put", "use", "reconcile", "set",
+    "koppla", "fördela", "allokera", "lägga", "boka", "avräkna", "matcha", "applicera", "använda", "placera",
+    "zuordnen", "zuweisen", "verbuchen", "buchen", "verrechnen", "ausgleichen", "anwenden",
+    "affecter", "imputer", "allouer", "appliquer", "lettrer", "rapprocher", "attribuer", "utiliser",
+    "aplicar", "asignar", "imputar", "conciliar", "utilizar",
+    "abbinare", "imputare", "assegnare", "allocare", "applicare", "associare", "registrare",
+    "alocar", "atribuir", "associar", "lançar",
+    "toewijzen", "toekennen", "koppelen", "boeken", "verrekenen", "afletteren", "toepassen",
+    "fordele", "allokere", "bogføre", "placere", "knytte", "anvende", "udligne",
+    "przypisać", "przypisac", "zaksięgować", "rozliczyć", "przyporządkować", "zaliczyć",
+    "充当", "消込", "割り当て", "割当",
+)
+
+# Asking to be told something, or to undo something, is no allocation request even when the
+# question names an allocation verb.
+STATUS_WORDS: tuple[str, ...] = (
+    "why", "varför", "warum", "pourquoi", "por qué", "perché", "waarom", "hvorfor", "dlaczego", "por que", "なぜ",
+    "reverse", "undo", "cancel", "remove", "ångra", "rückgängig", "stornieren", "annuler", "anular", "annullare",
+    "confirm", "check", "verify", "tell", "let us know", "let me know", "whether", "see if", "find out", "explain",
+    "bekräfta", "kontrollera", "meddela", "berätta", "se om",
+    "bestätigen", "prüfen", "überprüfen", "mitteilen", "sagen", "nachsehen",
+    "confirmer", "vérifier", "indiquer", "dire si",
+    "confirmar", "verificar", "comprobar", "indicar", "decir",
+    "confermare", "verificare", "controllare", "indicare", "dirci",
+    "informar", "dizer",
+    "bevestigen", "controleren", "nagaan", "laten weten",
+    "bekræfte", "kontrollere", "oplyse", "fortælle",
+    "potwierdzić", "sprawdzić", "poinformować",
+    "確認", "教え",
+)
+
+
+def _is_cjk(word: str) -> bool:
+    return ord(word[0]) >= 0x2E80
+
+
+@lru_cache(maxsize=8)
+def word_regex(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of `words` at a word beginning (spaces inside a word match any whitespace)."""
+
+    def alternatives(selected: list[str]) -> str:
+        escaped = (re.escape(w).replace(r"\ ", r"\s+") for w in sorted(selected, key=len, reverse=True))
+        return "|".join(escaped) or "(?!)"
+
+    latin = alternatives([w for w in words if not _is_cjk(w)])
+    cjk = alternatives([w for w in words if _is_cjk(w)])
+    return re.compile(rf"(?<![^\W\d_])(?:{latin})|(?:{cjk})", re.IGNORECASE)
+
+# An invoice named right after one of these is excluded, not requested ("to G1 and not G2",
+# "statt G2"): only short words and invoice words may stand between. Japanese puts it after.
+NEGATIONS: tuple[str, ...] = (
+    "not", "instead of", "rather than", "except", "inte", "ej", "istället för", "i stället för", "utom",
+    "nicht", "statt", "anstatt", "anstelle von", "außer", "pas", "au lieu de", "plutôt que", "sauf",
+    "no a", "no al", "no en", "no para", "en lugar de", "en vez de", "excepto", "salvo",
+    "non", "invece di", "invece che", "anziché", "tranne", "não", "em vez de", "ao invés de", "exceto",
+    "niet", "in plaats van", "behalve", "ikke", "i stedet for", "undtagen", "nie", "zamiast", "oprócz",
+)
+NEGATIONS_AFTER: tuple[str, ...] = ("ではなく", "じゃなく", "以外")
+
+# A remittance table's column of the amount paid per invoice (not the invoice's own amount).
+PAID_COLUMN_WORDS: tuple[str, ...] = (
+    "paid", "amount paid", "payment", "remitted", "allocate", "betalt", "betalning", "inbetalt", "bezahlt",
+    "zahlbetrag", "zahlung", "gezahlt", "payé", "paiement", "réglé", "montant réglé", "pagado", "pago", "importe pagado",
+    "pagato", "pagamento", "importo pagato", "valor pago", "betaald", "betaling", "zapłacono", "wpłata", "płatność",
+    "支払", "入金", "振込",
 )
