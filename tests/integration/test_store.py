@@ -36,6 +36,18 @@ def ledger_engine(engine, tmp_path):
     return engine
 
 
+@pytest.fixture
+def postgres_ledger_engine(postgres_database_url, engines, tmp_path):
+    """A second engine of its own on the PostgreSQL test database, with the standard ledger."""
+    engine = make_engine(postgres_database_url)
+    engines.append(engine)
+    migrate(engine)
+    with Session(engine) as session:
+        import_ledger(session, standard_ledger(tmp_path / "ledger"))
+        session.commit()
+    return engine
+
+
 def balances(engine) -> dict[str, int]:
     with Session(engine) as session:
         out = {p.payment_id: p.unallocated_minor for p in session.exec(select(Payment))}
@@ -137,15 +149,10 @@ def _waiting_for_a_lock(engine, timeout: float = 5.0) -> bool:
 
 
 @pytest.mark.postgres
-def test_racing_writers_on_postgres_spend_a_payment_once(postgres_database_url, engines, tmp_path):
+def test_racing_writers_on_postgres_spend_a_payment_once(postgres_ledger_engine):
     """Writer A holds the payment's row; writer B, in another thread and connection, blocks on it;
     when A commits, B's conditional UPDATE sees the new balance and is refused."""
-    engine = make_engine(postgres_database_url)
-    engines.append(engine)
-    migrate(engine)
-    with Session(engine) as session:
-        import_ledger(session, standard_ledger(tmp_path / "ledger"))
-        session.commit()
+    engine = postgres_ledger_engine
 
     outcome: dict[str, object] = {}
 
@@ -174,15 +181,10 @@ def test_racing_writers_on_postgres_spend_a_payment_once(postgres_database_url, 
 
 
 @pytest.mark.postgres
-def test_many_simultaneous_writers_on_postgres_never_overdraw(postgres_database_url, engines, tmp_path):
+def test_many_simultaneous_writers_on_postgres_never_overdraw(postgres_ledger_engine):
     """Eight threads released together each try to put 30.00 of PY00000001 (100.00) on an invoice:
     exactly three succeed, and the balances add up."""
-    engine = make_engine(postgres_database_url)
-    engines.append(engine)
-    migrate(engine)
-    with Session(engine) as session:
-        import_ledger(session, standard_ledger(tmp_path / "ledger"))
-        session.commit()
+    engine = postgres_ledger_engine
 
     start = threading.Barrier(8)
     results: list[str] = []
