@@ -9,7 +9,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlmodel import Session
 
 from bot.bootstrap import App, bootstrap

@@ -94,10 +94,6 @@ def _intake_batch(app: App, report: CycleReport) -> int:
     return count
 
 
-def _request_json(request) -> dict:
-    return asdict(request)
-
-
 def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
     settings, now = app.settings, app.clock()
     msg = parse_bytes(row.raw)
@@ -126,7 +122,7 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
             log.warning("ledger conflict, held for review: %s", exc)
     reasons = [r.value for r in decision.reasons]
     journal.record_outcome(session, inbound=row, status=decision.status.value, reasons=reasons, account_id=decision.account_id,
-                           evidence=[asdict(e) for e in decision.evidence], request=_request_json(request), now=now)
+                           evidence=[asdict(e) for e in decision.evidence], request=asdict(request), now=now)
     case_ref = None
     if decision.status in (Status.REVIEW, Status.NEEDS_INFO):
         case_ref = journal.open_review(session, inbound_id=row.id, reasons=reasons, now=now).case_ref

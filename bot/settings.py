@@ -15,6 +15,8 @@ from babel import Locale, UnknownLocaleError
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from bot.reading.identifiers import letter_prefix
+
 DEFAULT_CONFIG = Path("config/allocbot.toml")
 
 
@@ -67,7 +69,7 @@ class Settings(BaseSettings):
             re.compile(value)
         except re.error as exc:
             raise ValueError(f"not a regular expression: {exc}") from exc
-        if not re.match(r"^[A-Za-z]*", value).group(0):
+        if not letter_prefix(value):
             raise ValueError("must start with a literal letter prefix, e.g. G\\d{9}")
         return value
 
@@ -110,11 +112,11 @@ class Settings(BaseSettings):
 
     @property
     def invoice_prefix(self) -> str:
-        return re.match(r"^[A-Za-z]*", self.invoice_pattern).group(0)
+        return letter_prefix(self.invoice_pattern)
 
     @property
     def payment_prefix(self) -> str:
-        return re.match(r"^[A-Za-z]*", self.payment_pattern).group(0)
+        return letter_prefix(self.payment_pattern)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -9,13 +9,12 @@ only when the payment covers all of them in full.
 """
 from __future__ import annotations
 
-from bot.deciding.payments import choose_payment
+from bot.deciding.payments import choose_payment, currency_fits
 from bot.deciding.sender import authorised_accounts
 from bot.model import (
     PARTNER_FIXABLE, Allocation, Decision, Evidence, Instruction, InvoiceLine, InvoiceRow, LedgerView, Money, PaymentRow, Reason,
     Request, Sender, Status,
 )
-from bot.reading.amounts import currencies_of
 
 
 class _Budget:
@@ -66,7 +65,7 @@ def _check_invoice(line_no: str, row: InvoiceRow | None, account_id: str, paymen
 def _stated(line: InvoiceLine, row: InvoiceRow, pid: str, currency: str) -> tuple[Money | None, Evidence]:
     """A line's stated amount as money of the payment's currency, or the evidence against it."""
     amount = line.amount
-    if amount.currency and amount.currency != currency or not amount.currency and amount.symbol and currency not in currencies_of(amount.symbol):
+    if not currency_fits(amount, currency):
         return None, Evidence("line_currency", f"{amount.span.text} is not in {currency}", amount.span, (row.invoice_number,), Reason.CURRENCY_MISMATCH)
     money = Money(amount.value, currency)
     if amount.value <= 0 or money.amount != amount.value:  # nothing, or finer than the currency's minor unit

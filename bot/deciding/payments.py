@@ -4,11 +4,11 @@ candidate is a reason, never a guess."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from bot.model import Amount, Evidence, Instruction, LedgerView, Money, PaymentRow, Reason, Span
 from bot.reading.amounts import currencies_of
+from bot.reading.folding import fold
 
 
 @dataclass(frozen=True)
@@ -18,21 +18,17 @@ class PaymentChoice:
     evidence: tuple[Evidence, ...]
 
 
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
-
-
 def reference_in(reference: str, text: str) -> bool:
     """Whether a bank reference is written in the text (case, accents, spacing ignored), never
     inside a longer token. A single word without digits ("Payment", a payer's name) is prose,
     not a reference, and never matches."""
-    tokens = re.findall(r"\w+", _fold(reference))
+    tokens = re.findall(r"\w+", fold(reference))
     if not tokens or sum(len(t) for t in tokens) < 5:
         return False
     if len(tokens) == 1 and not any(c.isdigit() for c in tokens[0]):
         return False
     pattern = r"(?<!\w)" + r"[\W_]*".join(re.escape(t) for t in tokens) + r"(?!\w)"
-    return re.search(pattern, _fold(text)) is not None
+    return re.search(pattern, fold(text)) is not None
 
 
 def currency_fits(stated: Amount, currency: str) -> bool:
@@ -47,10 +43,15 @@ def amount_fits(stated: Amount, money: Money) -> bool:
     return currency_fits(stated, money.currency) and Money(stated.value, money.currency) == money
 
 
+def fits_payment(stated: Amount, payment: PaymentRow) -> bool:
+    """A stated payment amount names this payment: its full amount or what is left of it."""
+    return amount_fits(stated, payment.amount) or amount_fits(stated, payment.unallocated)
+
+
 def _stated_conflict(ins: Instruction, row: PaymentRow) -> PaymentChoice | None:
     """The payment amount the partner wrote, when it contradicts the chosen payment."""
     stated = ins.payment_amount
-    if stated is None or amount_fits(stated, row.amount) or amount_fits(stated, row.unallocated):
+    if stated is None or fits_payment(stated, row):
         return None
     reason = Reason.AMOUNT_MISMATCH if currency_fits(stated, row.amount.currency) else Reason.CURRENCY_MISMATCH
     why = Evidence("payment_amount", f"stated {stated.span.text}, payment {row.payment_id} is {row.amount} ({row.unallocated} unallocated)", stated.span, (row.payment_id,), reason)
@@ -90,7 +91,7 @@ def _chosen(ins: Instruction, row: PaymentRow, evidence: list[Evidence]) -> Paym
 def _narrow(ins: Instruction, candidates: list[PaymentRow], evidence: list[Evidence]) -> list[PaymentRow]:
     stated = ins.payment_amount
     if len(candidates) > 1 and stated:
-        by_amount = [p for p in candidates if amount_fits(stated, p.amount) or amount_fits(stated, p.unallocated)]
+        by_amount = [p for p in candidates if fits_payment(stated, p)]
         if by_amount:
             evidence.append(Evidence("payment_amount", f"amount {stated.value} fits {', '.join(_describe(by_amount))}", stated.span, _describe(by_amount)))
             candidates = by_amount
@@ -130,7 +131,7 @@ def _without_id(ins: Instruction, account_id: str, ledger: LedgerView) -> Paymen
         candidates = _narrow(ins, by_reference, evidence)
     elif ins.payment_amount:
         stated = ins.payment_amount
-        candidates = [p for p in pool if amount_fits(stated, p.amount) or amount_fits(stated, p.unallocated)]
+        candidates = [p for p in pool if fits_payment(stated, p)]
         evidence.append(Evidence("payment_amount", f"amount {stated.value} {stated.currency or stated.symbol} fits {', '.join(_describe(candidates)) or 'no payment'}", stated.span, _describe(candidates)))
         candidates = _narrow(ins, candidates, evidence)
     elif ins.mentions_payment:

@@ -19,7 +19,6 @@ request).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from email.header import decode_header, make_header
 from email.message import EmailMessage
@@ -27,6 +26,7 @@ from email.utils import getaddresses
 from typing import Any, Callable
 
 from bot.model import Reason
+from bot.reading.folding import fold
 
 
 @dataclass(frozen=True)
@@ -35,16 +35,10 @@ class MachineMail:
     evidence: str  # which header/subject/part made the call, e.g. "Auto-Submitted: auto-replied"
 
 
-def _fold(text: str) -> str:
-    """Case-, accent- and width-blind form, so "Réponse", "REPONSE" and "：" match one pattern."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def _leading(phrases: str, *, needs_separator: bool) -> re.Pattern[str]:
     """A subject-start pattern: optional gateway tags, optional bracket, then one phrase."""
     tail = r"\s*(?:[:\]】)]|$)" if needs_separator else r"\b"
-    return re.compile(rf"^(?:\[[^\]]{{1,40}}\]\s*)*[\[【(]?\s*(?:{_fold(phrases)}){tail}")
+    return re.compile(rf"^(?:\[[^\]]{{1,40}}\]\s*)*[\[【(]?\s*(?:{fold(phrases)}){tail}")
 
 
 _AUTO_REPLY_SUBJECT = _leading(
@@ -117,7 +111,7 @@ def _raw_headers(part: Any) -> dict[str, list[str]]:
 
 def _token(value: str) -> str:
     """The leading keyword of a structured value: "auto-replied; x=y (vacation)" -> "auto-replied"."""
-    return _fold(re.split(r"[;(\s]", value.strip(), maxsplit=1)[0])
+    return fold(re.split(r"[;(\s]", value.strip(), maxsplit=1)[0])
 
 
 @dataclass(frozen=True)
@@ -187,7 +181,7 @@ def _report_part(mail: _Mail) -> str | None:
 
 def _daemon_sender(mail: _Mail) -> str | None:
     for name, addr in mail.addresses("from"):
-        if _DAEMON_LOCAL_PART.match(addr.rpartition("@")[0]) or _DAEMON_NAME.search(_fold(name)):
+        if _DAEMON_LOCAL_PART.match(addr.rpartition("@")[0]) or _DAEMON_NAME.search(fold(name)):
             return f"From: {name} <{addr}>" if name else f"From: {addr}"
     return None
 
@@ -199,7 +193,7 @@ def _failed_recipients(mail: _Mail) -> str | None:
 
 def _bounce_subject(mail: _Mail) -> str | None:
     subject = mail.first("subject")
-    hit = _BOUNCE_SUBJECT_WORD.search(_fold(subject)) or _BOUNCE_SUBJECT_PHRASE.search(_fold(subject))
+    hit = _BOUNCE_SUBJECT_WORD.search(fold(subject)) or _BOUNCE_SUBJECT_PHRASE.search(fold(subject))
     return f"Subject: {subject}" if hit else None
 
 
@@ -229,7 +223,7 @@ def _auto_precedence(mail: _Mail) -> str | None:
 
 def _auto_reply_subject(mail: _Mail) -> str | None:
     subject = mail.first("subject")
-    return f"Subject: {subject}" if _AUTO_REPLY_SUBJECT.search(_fold(subject)) else None
+    return f"Subject: {subject}" if _AUTO_REPLY_SUBJECT.search(fold(subject)) else None
 
 
 # ---- LIST_MAIL ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.ledger.tables import AuditEvent, InboundMessage, OutboundMessage, ReviewItem
 

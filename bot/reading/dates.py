@@ -10,12 +10,13 @@ does not put it after the message was sent.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 from babel.dates import get_month_names
+
+from bot.reading.folding import fold
 
 LANGUAGES = ("en", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "pl", "nb", "fi")
 
@@ -27,10 +28,6 @@ class FoundDate:
     end: int
 
 
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
-
-
 @lru_cache(maxsize=1)
 def month_names() -> dict[str, int]:
     """Every written form of every month (accents folded, trailing dot dropped) -> 1..12."""
@@ -39,7 +36,7 @@ def month_names() -> dict[str, int]:
         for width in ("wide", "abbreviated"):
             for context in ("format", "stand-alone"):
                 for number, name in get_month_names(width, context, lang).items():
-                    key = _fold(name).rstrip(".")
+                    key = fold(name).rstrip(".")
                     if len(key) >= 3:
                         names.setdefault(key, number)
     names.setdefault("sept", 9)
@@ -75,9 +72,9 @@ def _build(year: int | None, month: int, day: int, sent: date | None) -> date | 
 
 def find_dates(text: str, *, sent: date | None = None, month_first: bool = False) -> list[FoundDate]:
     """Dates in `text`; `month_first` reads 10/02/2026 as October 2nd (en-US habit)."""
-    folded = _fold(text)
+    folded = fold(text)
     if len(folded) != len(text):  # "ß" folds to "ss": fold char by char, keeping the offsets
-        folded = "".join(f if len(f := _fold(c)) == 1 else c for c in text)
+        folded = "".join(f if len(f := fold(c)) == 1 else c for c in text)
     names = month_names()
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []

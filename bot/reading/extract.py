@@ -20,7 +20,7 @@ from datetime import date
 from bot.model import Amount, Instruction, InvoiceLine, Request, Span
 from bot.reading.amounts import find_amounts
 from bot.reading.dates import find_dates
-from bot.reading.identifiers import FoundId, find_bare_invoice_numbers, find_ids
+from bot.reading.identifiers import FoundId, find_bare_invoice_numbers, find_ids, letter_prefix
 from bot.reading.phrases import is_negated, is_polite_request, pair_cuts
 from bot.reading.words import PAYMENT_WORDS, UNALLOCATED_WORDS, word_regex
 
@@ -79,8 +79,8 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _read_unit(unit: Unit, *, invoice_pattern: str, payment_pattern: str, sent: date | None, month_first: bool) -> None:
     text = unit.text
-    inv_prefix = re.match(r"^[A-Za-z]*", invoice_pattern).group(0)
-    pay_prefix = re.match(r"^[A-Za-z]*", payment_pattern).group(0)
+    inv_prefix = letter_prefix(invoice_pattern)
+    pay_prefix = letter_prefix(payment_pattern)
     for found in find_ids(text, pattern=payment_pattern, prefix=pay_prefix):
         (unit.payments if found.valid else unit.malformed_payments).append(found)
     for found in find_ids(text, pattern=invoice_pattern, prefix=inv_prefix):

@@ -19,6 +19,11 @@ INVOICE_WORDS = (
 )
 
 
+def letter_prefix(pattern: str) -> str:
+    """The literal letters an identifier pattern starts with ("G" of `G\\d{9}`)."""
+    return re.match(r"^[A-Za-z]*", pattern).group(0)
+
+
 @dataclass(frozen=True)
 class FoundId:
     value: str  # canonical form (prefix upper-case, digits only) — what the ledger is keyed by
