@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from bot.endpoints import EndpointError, parse_endpoint
 from bot.reading.identifiers import letter_prefix
 
 DEFAULT_CONFIG = Path("config/allocbot.toml")
@@ -24,8 +25,43 @@ class SettingsError(Exception):
     """A bad setting: the message names it, so start-up can stop with a clear line."""
 
 
+class OAuthSettings(BaseModel):
+    """Where XOAUTH2 access tokens come from, for IMAP and SMTP URLs with `auth=xoauth2`.
+
+    `msal`: Microsoft 365 client-credentials flow (tenant, client id, secret; the default
+    scope covers IMAP and SMTP). `command`: any program that prints a fresh token on stdout
+    (e.g. `gcloud auth print-access-token` or `oauth2l fetch` for Gmail)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: Literal["none", "msal", "command"] = "none"
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret: str = ""  # better given as ALLOCBOT_OAUTH__CLIENT_SECRET than written here
+    scope: str = "https://outlook.office365.com/.default"
+    authority_host: str = "https://login.microsoftonline.com"
+    command: str = ""
+    timeout_seconds: int = Field(default=30, ge=1)
+
+
+class ImapFolders(BaseModel):
+    """Where a message goes on the IMAP server once its outcome is committed. Names use "/"
+    as the separator and are translated to the server's own; missing folders are created."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    applied: str = "Allocations/Applied"
+    needs_info: str = "Allocations/Review"
+    review: str = "Allocations/Review"
+    ignored: str = "Allocations/Ignored"
+    error: str = "Allocations/Quarantine"
+
+    def for_status(self, status: str) -> str:
+        return getattr(self, status, self.review)
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ALLOCBOT_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="ALLOCBOT_", extra="forbid", frozen=True, env_nested_delimiter="__")
 
     database_url: str = Field(
         default="sqlite:///var/allocbot.db",
@@ -48,7 +84,27 @@ class Settings(BaseSettings):
     # Roles whose contacts may request allocations.
     allowed_roles: tuple[str, ...] = ("billing_admin", "account_admin")
     batch_size: int = Field(default=200, ge=1, le=10_000)
-    poll_seconds: int = Field(default=60, ge=1)
+
+    # --- mail servers (issue 3) ---
+    oauth: OAuthSettings = OAuthSettings()
+    imap_folders: ImapFolders = ImapFolders()
+    tls_ca_file: str = ""  # extra CA bundle for self-signed servers; "" uses the system's
+    socket_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    # --- the worker ---
+    poll_seconds: int = Field(default=60, ge=1)  # safety-net poll, also when IDLE is on
+    idle: bool = True  # use IMAP IDLE when the server offers it
+    idle_renew_seconds: int = Field(default=600, ge=10, le=1680)  # re-issue IDLE well inside 29 minutes
+    outbox_seconds: int = Field(default=15, ge=1)
+    job_timeout_seconds: int = Field(default=300, ge=5)
+    misfire_grace_seconds: int = Field(default=60, ge=1)
+    lease_seconds: int = Field(default=120, ge=5)  # intake lease; renewed between messages
+    retry_base_seconds: float = Field(default=60.0, gt=0)  # SMTP retry: base * 2**(n-1), capped
+    retry_cap_seconds: float = Field(default=3600.0, gt=0)
+    retry_give_up_hours: float = Field(default=48.0, gt=0)  # then the reply is marked failed
+    digest_to: tuple[str, ...] = ()  # billing operations; empty: no digest
+    digest_time: str = "07:00"  # UTC, HH:MM
+    log_format: Literal["text", "json"] = "text"
 
     @classmethod
     def settings_customise_sources(
@@ -78,14 +134,31 @@ class Settings(BaseSettings):
     def _mailbox_url(cls, value: str) -> str:
         if not re.match(r"^(maildir:.+|imaps?://.+)$", value):
             raise ValueError("must be maildir:PATH or an imap:// / imaps:// URL")
-        return value
+        return _checked_endpoint(value)
 
     @field_validator("outbox")
     @classmethod
     def _outbox_url(cls, value: str) -> str:
         if not re.match(r"^(file:.+|smtps?://.+)$", value):
             raise ValueError("must be file:PATH or an smtp:// / smtps:// URL")
+        return _checked_endpoint(value)
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("must be HH:MM (UTC)")
         return value
+
+    @field_validator("digest_to")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if isinstance(value, str):  # ALLOCBOT_DIGEST_TO=a@x,b@y
+            value = tuple(v for v in value.split(",") if v.strip())
+        for address in value:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address.strip()):
+                raise ValueError(f"not an e-mail address: {address!r}")
+        return tuple(a.strip().lower() for a in value)
 
     @field_validator("database_url")
     @classmethod
@@ -117,6 +190,15 @@ class Settings(BaseSettings):
     @property
     def payment_prefix(self) -> str:
         return letter_prefix(self.payment_pattern)
+
+
+def _checked_endpoint(value: str) -> str:
+    if "://" in value:
+        try:
+            parse_endpoint(value)
+        except EndpointError as exc:
+            raise ValueError(str(exc)) from None
+    return value
 
 
 def load_settings(**overrides: Any) -> Settings:

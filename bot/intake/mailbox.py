@@ -1,4 +1,9 @@
-"""What the service needs from a mailbox; Maildir and IMAP adapters implement it."""
+"""What the service needs from a mailbox; the Maildir and IMAP adapters implement it.
+
+The order of calls is the promise: `fetch` hands over a message, the service stores it and
+commits (together with the message's checkpoint), then calls `stored`; once the message is
+decided and that transaction commits, it calls `file` with the outcome. Nothing is ever
+deleted, and a crash between any two steps repeats a step, never skips one."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -6,15 +11,48 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
+class MailboxError(Exception):
+    """The mailbox cannot be reached or refused a command; the caller retries later."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """How far a folder has been read: stored in the database, never in \\Seen flags."""
+
+    folder: str
+    uidvalidity: int
+    last_uid: int
+
+
 @dataclass(frozen=True)
 class Incoming:
-    key: str  # the mailbox's own name for the message (Maildir key, IMAP UID)
+    key: str  # the mailbox's own name for the message (Maildir key; IMAP "INBOX;UIDVALIDITY=7;UID=42")
     raw: bytes
+    checkpoint: Checkpoint | None = None  # to save, in the storing transaction, once this message is stored
+
+
+@dataclass(frozen=True)
+class Health:
+    reachable: bool
+    detail: str  # e.g. "INBOX: 3 messages, UIDVALIDITY 1795581180" or the connection error
 
 
 class Mailbox(Protocol):
-    def fetch(self, limit: int) -> Iterator[Incoming]:
-        """Messages not yet marked done, oldest first, at most `limit`."""
+    name: str  # names the mailbox in checkpoints and status, without secrets
 
-    def mark_done(self, key: str, status: str) -> None:
-        """Called after the message's transaction committed; never deletes the message."""
+    def fetch(self, limit: int, *, checkpoint: Checkpoint | None) -> Iterator[Incoming]:
+        """At most `limit` messages after `checkpoint`, oldest first; a changed UIDVALIDITY
+        starts the folder again from the beginning (Message-ID dedup catches repeats)."""
+
+    def stored(self, key: str) -> None:
+        """The message's storing transaction committed (Maildir moves it to cur/)."""
+
+    def file(self, key: str, status: str, *, message_id: str = "") -> None:
+        """The message's outcome committed: move it to the folder for `status`
+        (applied, needs_info, review, ignored, error). Raises MailboxError to be retried."""
+
+    def health(self) -> Health:
+        """Can the mailbox be reached now? Never raises."""
+
+    def close(self) -> None:
+        """Let go of any connection."""

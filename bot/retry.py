@@ -1,0 +1,32 @@
+"""When to try again: a pure policy, used for SMTP retries and IMAP reconnects alike."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff: `base * factor**(attempt-1)`, capped, with optional jitter.
+
+    `attempt` counts failures so far (1 after the first). Jitter spreads several workers
+    that failed together, so they do not all knock at the same second; it only ever
+    shortens the wait (by up to `jitter` of it), so `cap` stays a true upper bound."""
+
+    base: float = 30.0
+    factor: float = 2.0
+    cap: float = 3600.0
+    jitter: float = 0.0
+
+    def seconds(self, attempt: int, *, rand: float | None = None) -> float:
+        if attempt <= 0:
+            return 0.0
+        delay = min(self.cap, self.base * self.factor ** min(attempt - 1, 64))
+        if self.jitter:
+            r = random.random() if rand is None else rand
+            delay *= 1.0 - self.jitter * r
+        return delay
+
+    def delay(self, attempt: int, *, rand: float | None = None) -> timedelta:
+        return timedelta(seconds=self.seconds(attempt, rand=rand))
