@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure the servers the test suite talks to are running: PostgreSQL on 127.0.0.1:5432.
-# Installs it from Debian's packages when it is missing (as root); with CI=true a server that
-# cannot be had is an error, never a silent skip.
+# Makes sure the servers the test suite talks to are there: PostgreSQL running on
+# 127.0.0.1:5432, and Dovecot's IMAP server installed (the tests start their own throwaway
+# Dovecot on a loopback port). Installs what is missing from Debian's packages (as root);
+# with CI=true a server that cannot be had is an error, never a silent skip.
 set -uo pipefail
 
 pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
@@ -11,6 +12,22 @@ if ! command -v pg_isready >/dev/null 2>&1 || ! ls /etc/postgresql/*/main >/dev/
     echo "installing PostgreSQL from Debian's packages"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
   fi
+fi
+
+if ! command -v dovecot >/dev/null 2>&1 || [ ! -x /usr/lib/dovecot/imap ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Dovecot (dovecot-imapd) from Debian's packages"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+  fi
+fi
+if command -v dovecot >/dev/null 2>&1; then
+  # the package's own service is not used: the tests run their own instances
+  echo "Dovecot $(dovecot --version | cut -d' ' -f1) is installed"
+elif [ "${CI:-}" = "true" ]; then
+  echo "Dovecot (dovecot-imapd) is not installed and could not be installed" >&2
+  exit 1
+else
+  echo "warning: Dovecot is not installed; the IMAP tests will be skipped (they fail when CI=true)" >&2
 fi
 
 if ! pg_up && ls /etc/postgresql/*/main >/dev/null 2>&1; then

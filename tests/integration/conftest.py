@@ -45,6 +45,9 @@ from bot.replies.outbox import Outbox
 from bot.service import CycleReport, run_cycle
 from bot.settings import load_settings
 
+# Real mail servers as fixtures: `dovecot` (IMAP) and `smtp_server` (aiosmtpd), in their own modules.
+pytest_plugins = ["tests.integration.dovecot", "tests.integration.smtp_server"]
+
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN_URL = os.environ.get("ALLOCBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[2]

@@ -1,0 +1,1 @@
+"""Real SMTP servers (aiosmtpd) for tests (filled in by the SMTP adapter work)."""
