@@ -1,7 +1,9 @@
-"""The only place adapters are built from settings. Nothing connects at import time;
-tests call `bootstrap` with their own fakes for any adapter."""
+"""The only place adapters are built from settings. Nothing connects at import time (the
+IMAP and SMTP adapters connect on first use); tests call `bootstrap` with their own fakes
+for any adapter."""
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot.endpoints import Endpoint, parse_endpoint
 from bot.intake.mailbox import Mailbox
 from bot.ledger.database import make_engine, migrate
 from bot.replies.outbox import Outbox
@@ -31,20 +34,55 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_mailbox(url: str) -> Mailbox:
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """Certificate-checking TLS; `tls_ca_file` adds a CA (a self-signed or in-house server)."""
+    return ssl.create_default_context(cafile=settings.tls_ca_file or None)
+
+
+def token_source(settings: Settings) -> Callable[[], str] | None:
+    from bot.oauth import OAuthError, build_token_source
+
+    try:
+        source = build_token_source(settings.oauth)
+    except OAuthError as exc:
+        raise SettingsError(f"bad setting — oauth: {exc}") from None
+    return source.token if source is not None else None
+
+
+def _needs_token(settings: Settings, endpoint: Endpoint) -> Callable[[], str] | None:
+    if endpoint.auth != "xoauth2":
+        return None
+    token = token_source(settings)
+    if token is None:
+        raise SettingsError(f"bad setting — oauth.provider: {endpoint.redacted()} uses XOAUTH2; set oauth.provider to msal or command")
+    return token
+
+
+def build_mailbox(settings: Settings) -> Mailbox:
+    url = settings.mailbox
     if url.startswith("maildir:"):
         from bot.intake.maildir import MaildirMailbox
 
         return MaildirMailbox(Path(url.removeprefix("maildir:")))
-    raise SettingsError(f"bad setting — mailbox: {url.split('://')[0]}:// mailboxes arrive with the IMAP adapter (issue 3); use maildir:PATH")
+    from bot.intake.imap import ImapMailbox
+
+    endpoint = parse_endpoint(url)
+    return ImapMailbox(endpoint, folders=settings.imap_folders, token=_needs_token(settings, endpoint),
+                       ssl_context=tls_context(settings), timeout=settings.socket_timeout_seconds,
+                       renew_seconds=settings.idle_renew_seconds)
 
 
-def build_outbox(url: str) -> Outbox:
+def build_outbox(settings: Settings) -> Outbox:
+    url = settings.outbox
     if url.startswith("file:"):
         from bot.replies.file import FileOutbox
 
         return FileOutbox(Path(url.removeprefix("file:")))
-    raise SettingsError(f"bad setting — outbox: {url.split('://')[0]}:// outboxes arrive with the SMTP adapter (issue 3); use file:PATH")
+    from bot.replies.smtp import SmtpOutbox
+
+    endpoint = parse_endpoint(url)
+    return SmtpOutbox(endpoint, envelope_from=settings.from_address, token=_needs_token(settings, endpoint),
+                      ssl_context=tls_context(settings), timeout=settings.socket_timeout_seconds)
 
 
 def bootstrap(settings: Settings, *, mailbox: Mailbox | None = None, outbox: Outbox | None = None,
@@ -55,8 +93,8 @@ def bootstrap(settings: Settings, *, mailbox: Mailbox | None = None, outbox: Out
     return App(
         settings=settings,
         engine=engine,
-        mailbox=mailbox or build_mailbox(settings.mailbox),
-        outbox=outbox or build_outbox(settings.outbox),
+        mailbox=mailbox or build_mailbox(settings),
+        outbox=outbox or build_outbox(settings),
         templates=templates,
         clock=clock,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,19 @@ class Backoff:
 
     def delay(self, attempt: int, *, rand: float | None = None) -> timedelta:
         return timedelta(seconds=self.seconds(attempt, rand=rand))
+
+
+@dataclass(frozen=True)
+class RetryPlan:
+    """When a refused reply is tried again, and when to stop trying: a transient refusal
+    (4xx, no connection) waits `backoff` after each attempt; once the reply has waited
+    `give_up_after` since it was queued, it is failed so operations see it."""
+
+    backoff: Backoff
+    give_up_after: timedelta
+
+    def next_attempt(self, *, attempts: int, queued_at: datetime, now: datetime) -> datetime | None:
+        """The time of the next try after `attempts` failed ones, or None to give up."""
+        if now - queued_at >= self.give_up_after:
+            return None
+        return now + self.backoff.delay(attempts)

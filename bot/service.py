@@ -1,97 +1,38 @@
-"""One cycle: store new mail, decide every stored message (one transaction each), send the outbox.
+"""One cycle: store new mail, decide every stored message (one transaction each), tell the
+mailbox the outcomes, send the outbox.
 
 Storing and deciding are separate transactions on purpose: a message is committed with
 status `received` before anything is done with it, so a crash while deciding leaves it
 waiting, never lost; the unique dedup key means a second delivery is never decided twice.
+Storing lives in `intake/storing.py`, filing in `intake/filing.py`, sending in
+`replies/sending.py`; deciding one message is here.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-from collections import Counter
-from dataclasses import asdict, dataclass, field, replace
+import time
+from dataclasses import asdict, replace
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.bootstrap import App
+from bot.cycle import CycleReport, Guard
 from bot.deciding.match import decide
 from bot.deciding.sender import identify_sender
 from bot.intake.classify import classify
+from bot.intake.filing import file_decided
+from bot.intake.storing import dedup_key, intake
 from bot.ledger import journal, store
 from bot.ledger.tables import InboundMessage
 from bot.model import Decision, Reason, Status
 from bot.reading.mime import header, parse_bytes
 from bot.reading.read import read_message
-from bot.replies.outbox import DeliveryError
 from bot.replies.queue import queue_reply
+from bot.replies.sending import send_outbox
+
+__all__ = ["CycleReport", "Guard", "dedup_key", "decide_stored", "file_decided", "intake", "run_cycle", "send_outbox"]
 
 log = logging.getLogger("allocbot.service")
-
-
-@dataclass
-class CycleReport:
-    stored: int = 0
-    duplicates: int = 0
-    decided: Counter = field(default_factory=Counter)
-    sent: int = 0
-    failed: int = 0
-
-
-def dedup_key(raw: bytes) -> tuple[str, str]:
-    """(key, Message-ID): the Message-ID when there is one, else a hash of the bytes.
-
-    Only the message's own header section counts: a Message-ID line in the body (an attached
-    or quoted message) is another mail's id, and taking it would drop this one as a duplicate."""
-    head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
-    match = re.search(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]{1,900}>)", head, re.IGNORECASE | re.MULTILINE)
-    if match:
-        mid = match.group(1).decode("ascii", "replace")
-        return f"mid:{mid.lower()}", mid
-    return f"sha256:{hashlib.sha256(raw).hexdigest()}", ""
-
-
-def _summary_headers(raw: bytes) -> tuple[str, str]:
-    """From and Subject for listing; a message the parser chokes on is still stored."""
-    try:
-        msg = parse_bytes(raw)
-        return header(msg, "From"), header(msg, "Subject")
-    except Exception:  # noqa: BLE001 - e.g. RecursionError on absurdly nested MIME
-        return "", ""
-
-
-def intake(app: App, report: CycleReport) -> None:
-    """Store every new message, a bounded batch at a time, until the mailbox has no more."""
-    while _intake_batch(app, report):
-        pass
-
-
-def _intake_batch(app: App, report: CycleReport) -> int:
-    count = 0
-    for incoming in app.mailbox.fetch(app.settings.batch_size):
-        count += 1
-        key, mid = dedup_key(incoming.raw)
-        now = app.clock()
-        with Session(app.engine) as session:
-            try:
-                if store.inbound_by_key(session, dedup_key=key) is None:
-                    from_addr, subject = _summary_headers(incoming.raw)
-                    row = journal.add_inbound(session, dedup_key=key, message_id=mid, source=incoming.key, raw=incoming.raw,
-                                              from_addr=from_addr, subject=subject, now=now)
-                    journal.audit(session, actor="allocbot", action="stored", inbound_id=row.id, detail={"source": incoming.key}, now=now)
-                    report.stored += 1
-                else:
-                    journal.audit(session, actor="allocbot", action="duplicate_delivery", inbound_id=None,
-                                  detail={"message_id": mid, "source": incoming.key}, now=now)
-                    report.duplicates += 1
-                session.commit()
-            except IntegrityError:  # another worker stored the same message a moment ago
-                session.rollback()
-                report.duplicates += 1
-        app.mailbox.mark_done(incoming.key, "stored")
-        log.info("stored message", extra={"source": incoming.key, "message_id": mid})
-    return count
 
 
 def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
@@ -145,69 +86,51 @@ def _record_error(app: App, inbound_id: int, exc: Exception) -> None:
         session.commit()
 
 
-def decide_stored(app: App, report: CycleReport) -> None:
-    """Decide stored messages batch by batch until none is waiting."""
-    seen: set[int] = set()
+def decide_stored(app: App, report: CycleReport, guard: Guard | None = None) -> None:
+    """Decide stored messages batch by batch until none is waiting (or the guard says stop)."""
+    guard, seen = guard or Guard(), set()
     while True:
         with Session(app.engine) as session:
             waiting = [i for i in store.received_ids(session, limit=app.settings.batch_size) if i not in seen]
         if not waiting:
             return
         seen.update(waiting)
-        _decide_batch(app, report, waiting)
+        if not _decide_batch(app, report, waiting, guard):
+            return
 
 
-def _decide_batch(app: App, report: CycleReport, waiting: list[int]) -> None:
+def _decide_batch(app: App, report: CycleReport, waiting: list[int], guard: Guard) -> bool:
     for inbound_id in waiting:
+        if (why := guard.reason_to_stop()):
+            report.stopped = why
+            return False
+        started = time.perf_counter()
         try:
             with Session(app.engine) as session:
                 row = store.claim_inbound(session, inbound_id=inbound_id)
                 if row is None:
                     continue
+                message_id = row.message_id
                 decision = _decide_one(session, app, row)
                 session.commit()
-            report.decided[decision.status.value] += 1
-            log.info("decided message %s: %s %s", inbound_id, decision.status.value, ",".join(decision.reasons))
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the cycle
-            log.exception("message %s could not be decided", inbound_id)
+            log.exception("message %s could not be decided", inbound_id, extra={"event": "message_error", "inbound_id": inbound_id})
             _record_error(app, inbound_id, exc)
             report.decided["error"] += 1
+            continue
+        report.decided[decision.status.value] += 1
+        log.info("message %s %s", inbound_id, decision.status.value, extra={
+            "event": "message_decided", "inbound_id": inbound_id, "message_id": message_id, "status": decision.status.value,
+            "reasons": [r.value for r in decision.reasons], "account_id": decision.account_id,
+            "allocations": len(decision.allocations), "ms": round((time.perf_counter() - started) * 1000, 1)})
+    return True
 
 
-def send_outbox(app: App, report: CycleReport) -> None:
-    """Try each pending reply at most once per cycle, each claimed and marked in its own transaction:
-    the row lock is held while that one reply is handed over, never across a commit."""
-    last = 0
-    while True:
-        with Session(app.engine) as session:
-            ids = [row.id for row in journal.pending_outbound(session, limit=50, after=last)]
-        if not ids:
-            return
-        last, transient = ids[-1], False
-        for outbound_id in ids:
-            with Session(app.engine) as session:
-                row = journal.claim_outbound(session, outbound_id=outbound_id)
-                if row is None:  # sent or claimed by another worker meanwhile
-                    continue
-                try:
-                    app.outbox.send(row.raw, to=row.to_addr, message_id=row.message_id)
-                except DeliveryError as exc:
-                    journal.mark_failed(session, outbound=row, error=str(exc), permanent=exc.permanent)
-                    transient = transient or not exc.permanent
-                    report.failed += 1
-                    log.warning("reply %s not sent: %s", row.message_id, exc)
-                else:
-                    journal.mark_sent(session, outbound=row, now=app.clock())
-                    report.sent += 1
-                    log.info("reply sent", extra={"message_id": row.message_id, "kind": row.kind})
-                session.commit()
-        if transient:
-            return  # the transport is refusing for now: the rest waits for the next cycle
-
-
-def run_cycle(app: App) -> CycleReport:
-    report = CycleReport()
-    intake(app, report)
-    decide_stored(app, report)
-    send_outbox(app, report)
+def run_cycle(app: App, guard: Guard | None = None) -> CycleReport:
+    """One scheduled cycle (`allocbot run --once`): fetch and store, decide, file, send."""
+    report, guard = CycleReport(), guard or Guard()
+    intake(app, report, guard)
+    decide_stored(app, report, guard)
+    file_decided(app, report, guard)
+    send_outbox(app, report, guard)
     return report

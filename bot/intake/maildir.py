@@ -1,7 +1,9 @@
 """The embedded-default mailbox: a local Maildir read with the standard library.
 
 New mail is read from `new/` in name order (Maildir names start with the delivery time).
-A processed message moves to `cur/` with the Seen flag: kept, never deleted, not read again.
+A stored message moves to `cur/` with the Seen flag: kept, never deleted, not read again.
+A Maildir has no checkpoint (`new/` itself is the list of what is left) and no outcome
+folders: filing is a no-op.
 """
 from __future__ import annotations
 
@@ -10,16 +12,17 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.intake.mailbox import Incoming
+from bot.intake.mailbox import Checkpoint, Health, Incoming
 
 
 class MaildirMailbox:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self.name = f"maildir:{self.path}"
         for sub in ("new", "cur", "tmp"):
             (self.path / sub).mkdir(parents=True, exist_ok=True)
 
-    def fetch(self, limit: int) -> Iterator[Incoming]:
+    def fetch(self, limit: int, *, checkpoint: Checkpoint | None = None) -> Iterator[Incoming]:
         names = sorted(p.name for p in (self.path / "new").iterdir() if p.is_file() and not p.name.startswith("."))
         for name in names[:limit]:
             key = name.split(":", 1)[0]
@@ -29,7 +32,7 @@ class MaildirMailbox:
                 continue
             yield Incoming(key=key, raw=raw)
 
-    def mark_done(self, key: str, status: str) -> None:
+    def stored(self, key: str) -> None:
         """Move new/KEY to cur/KEY:2,S with a rename: the bytes are never rewritten."""
         source = self.path / "new" / key
         if not source.exists():
@@ -38,3 +41,16 @@ class MaildirMailbox:
                 return
             source = candidates[0]
         os.replace(source, self.path / "cur" / f"{key}:2,S")
+
+    def file(self, key: str, status: str, *, message_id: str = "") -> None:
+        """Outcome folders are an IMAP feature; the Maildir keeps every message in cur/."""
+
+    def health(self) -> Health:
+        new = self.path / "new"
+        if not new.is_dir():
+            return Health(False, f"{new} is not a folder")
+        waiting = sum(1 for p in new.iterdir() if p.is_file() and not p.name.startswith("."))
+        return Health(True, f"{waiting} message(s) waiting in {new}")
+
+    def close(self) -> None:
+        pass

@@ -6,7 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from bot.ledger.tables import AuditEvent, InboundMessage, OutboundMessage, ReviewItem
 
@@ -50,9 +51,12 @@ def queue_outbound(session: Session, *, inbound_id: int | None, kind: str, to_ad
     return row
 
 
-def pending_outbound(session: Session, *, limit: int, after: int = 0) -> list[OutboundMessage]:
-    """Replies waiting to be sent, oldest first, ids above `after` (no locks: see claim_outbound)."""
-    stmt = (select(OutboundMessage).where(OutboundMessage.status == "pending", OutboundMessage.id > after)
+def pending_outbound(session: Session, *, limit: int, now: datetime, after: int = 0) -> list[OutboundMessage]:
+    """Replies due now (never tried, or their retry time has come), oldest first, ids above
+    `after` (no locks: see claim_outbound)."""
+    stmt = (select(OutboundMessage)
+            .where(OutboundMessage.status == "pending", OutboundMessage.id > after,
+                   or_(col(OutboundMessage.next_attempt_at).is_(None), col(OutboundMessage.next_attempt_at) <= now))
             .order_by(OutboundMessage.id).limit(limit))
     return list(session.exec(stmt).all())
 
@@ -70,13 +74,16 @@ def mark_sent(session: Session, *, outbound: OutboundMessage, now: datetime) -> 
     outbound.status = "sent"
     outbound.sent_at = now
     outbound.attempts += 1
+    outbound.next_attempt_at = None
     session.add(outbound)
 
 
-def mark_failed(session: Session, *, outbound: OutboundMessage, error: str, permanent: bool) -> None:
+def mark_failed(session: Session, *, outbound: OutboundMessage, error: str, retry_at: datetime | None) -> None:
+    """Record a refused attempt: wait until `retry_at`, or (None) fail for good, visible to operations."""
     outbound.attempts += 1
     outbound.last_error = error[:2000]
-    if permanent:
+    outbound.next_attempt_at = retry_at
+    if retry_at is None:
         outbound.status = "failed"
     session.add(outbound)
 

@@ -76,6 +76,8 @@ class InboundMessage(SQLModel, table=True):
     evidence: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))  # JSON
     request: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON of what was read
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # When the mailbox was told the outcome (IMAP: moved to the outcome folder); null = still to do.
+    filed_at: datetime | None = Field(default=None, index=True)
 
 
 class Allocation(SQLModel, table=True):
@@ -116,6 +118,7 @@ class OutboundMessage(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16)  # pending | sent | failed
     attempts: int = 0
     created_at: datetime
+    next_attempt_at: datetime | None = None  # after a transient refusal: not before this time
     sent_at: datetime | None = None
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
@@ -127,3 +130,35 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     inbound_id: int | None = Field(default=None, foreign_key="inboundmessage.id", index=True)
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
+
+
+class MailboxCheckpoint(SQLModel, table=True):
+    """How far each folder of each mailbox has been read: UIDVALIDITY and the last stored UID,
+    advanced in the same transaction that stores the message."""
+
+    mailbox: str = Field(primary_key=True, max_length=512)
+    folder: str = Field(primary_key=True, max_length=512)
+    uidvalidity: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_uid: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_at: datetime
+
+
+class Lease(SQLModel, table=True):
+    """A named lease (e.g. the mailbox intake): one holder at a time until it expires."""
+
+    name: str = Field(primary_key=True, max_length=128)
+    holder: str = Field(max_length=256)
+    expires_at: datetime
+    acquired_at: datetime
+
+
+class JobRun(SQLModel, table=True):
+    """The last start, success and failure of each scheduled job, for `allocbot status`."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(default="", max_length=256)
+    last_started_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    last_failed_at: datetime | None = None
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    last_summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -13,17 +13,18 @@ import re
 import tempfile
 from pathlib import Path
 
-from bot.replies.outbox import DeliveryError
+from bot.replies.outbox import Connectionless, DeliveryError
 
 _SAFE = re.compile(r"[^A-Za-z0-9._@+=-]")
 _MAX_NAME = 150
 
 
-class FileOutbox:
+class FileOutbox(Connectionless):
     """Outbox protocol over a folder; `to` is in the message headers, so it is not used."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        self.name = f"file:{self.folder}"
 
     def path_for(self, message_id: str) -> Path:
         return self.folder / file_name(message_id)

@@ -26,7 +26,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -297,7 +297,15 @@ class BotWorld:
     engines: list[Engine]
     outbox_adapter: Outbox | None = None
     settings_overrides: dict[str, Any] = field(default_factory=dict)
+    offset: timedelta = timedelta(0)  # the app's clock runs this far ahead of the real one
     _app: App | None = None
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def later(self, **delta: float) -> None:
+        """Move the app's clock forward, e.g. `world.later(minutes=5)` to reach a retry time."""
+        self.offset += timedelta(**delta)
 
     @property
     def maildir(self) -> Path:
@@ -312,7 +320,7 @@ class BotWorld:
         if self._app is None:
             settings = load_settings(database_url=self.database_url, mailbox=f"maildir:{self.maildir}",
                                      outbox=f"file:{self.outbox_dir}", **self.settings_overrides)
-            self._app = bootstrap(settings, outbox=self.outbox_adapter)
+            self._app = bootstrap(settings, outbox=self.outbox_adapter, clock=self.now)
             self.engines.append(self._app.engine)
         return self._app
 

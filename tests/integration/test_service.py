@@ -12,7 +12,7 @@ import pytest
 
 import bot.service
 from bot.replies.file import FileOutbox
-from bot.replies.outbox import DeliveryError
+from bot.replies.outbox import Connectionless, DeliveryError
 from tests.integration.conftest import (
     ANN, BOT_ADDRESS, TOM, BotWorld, body_text, parse_mail, request_mail,
 )
@@ -202,8 +202,10 @@ def test_a_failure_after_applying_rolls_the_allocations_back(world, monkeypatch)
     assert world.outbound() == []
 
 
-class FlakyOutbox:
+class FlakyOutbox(Connectionless):
     """A transport that refuses the first `failures` messages, then delivers to a folder."""
+
+    name = "flaky"
 
     def __init__(self, folder: Path, *, failures: int = 1, permanent: bool = False) -> None:
         self.files = FileOutbox(folder)
@@ -219,19 +221,22 @@ class FlakyOutbox:
         self.files.send(raw, to=to, message_id=message_id)
 
 
-def test_a_reply_the_transport_refuses_for_now_is_sent_on_the_next_cycle(make_world, tmp_path):
+def test_a_reply_the_transport_refuses_for_now_is_sent_once_its_retry_time_has_come(make_world, tmp_path):
     outbox = FlakyOutbox(tmp_path / "outbox", failures=1)
-    world = make_world(outbox=outbox)
+    world = make_world(outbox=outbox, retry_base_seconds=60)
     world.deliver(request_mail(body=APPLY_PY1_G1))
 
     first = world.run()
 
-    assert (first.decided, first.sent, first.failed) == ({"applied": 1}, 0, 1)
+    assert (first.decided, first.sent, first.failed, first.deferred) == ({"applied": 1}, 0, 0, 1)
     [row] = world.outbound()
     assert (row.status, row.attempts) == ("pending", 1) and "421" in row.last_error
+    assert 54 <= (row.next_attempt_at - row.created_at).total_seconds() <= 61  # 60 s, less up to 10 % jitter
     assert world.outbox_files() == []
     assert world.allocations() == [("PY00000001", "G000000001", 100_00)]  # the money moved regardless
+    assert world.run().sent == 0 and outbox.attempts == [row.message_id]  # not before its time
 
+    world.later(seconds=61)
     second = world.run()
 
     assert (second.sent, second.failed) == (1, 0)
@@ -247,13 +252,38 @@ def test_a_reply_the_transport_refuses_for_good_is_marked_failed_and_not_retried
     world = make_world(outbox=outbox)
     world.deliver(request_mail(body=APPLY_PY1_G1))
 
-    world.run()
+    first = world.run()
+    world.later(hours=1)
     world.run()
 
+    assert (first.failed, first.deferred) == (1, 0)
     [row] = world.outbound()
     assert (row.status, row.attempts) == ("failed", 1) and "550" in row.last_error
     assert outbox.attempts == [row.message_id]
     assert world.outbox_files() == []
+
+
+def test_a_reply_refused_for_now_until_the_give_up_time_is_failed_and_visible(make_world, tmp_path):
+    outbox = FlakyOutbox(tmp_path / "outbox", failures=100)
+    world = make_world(outbox=outbox, retry_base_seconds=60, retry_cap_seconds=600, retry_give_up_hours=1)
+    world.deliver(request_mail(body=APPLY_PY1_G1))
+
+    world.run()
+    waits = []
+    for _ in range(20):
+        [row] = world.outbound()
+        if row.status != "pending":
+            break
+        waits.append(round((row.next_attempt_at - world.now()).total_seconds()))
+        world.later(seconds=(row.next_attempt_at - world.now()).total_seconds() + 1)
+        world.run()
+
+    [row] = world.outbound()
+    assert row.status == "failed" and "421" in row.last_error
+    assert all(later >= 0.9 * earlier - 1 for earlier, later in zip(waits, waits[1:]))  # backing off (10 % jitter)
+    assert waits[2] >= 1.5 * waits[0]
+    assert max(waits) <= 600 and waits[0] <= 60
+    assert len(outbox.attempts) == row.attempts >= 4
 
 
 # --------------------------------------------------------------------------- who may ask
@@ -366,8 +396,10 @@ def test_two_workers_deciding_the_same_stored_message_apply_it_once(make_world, 
     assert [r.kind for r in first.outbound()] == ["confirmation"]
 
 
-class RecordingOutbox:
+class RecordingOutbox(Connectionless):
     """Records what it was asked to send; `during_send` runs inside one send (another worker)."""
+
+    name = "recording"
 
     def __init__(self) -> None:
         self.sent: list[str] = []

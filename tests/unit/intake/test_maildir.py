@@ -43,7 +43,7 @@ def test_fetch_respects_the_limit_and_leaves_the_rest_for_later(tmp_path):
 
     first = list(box.fetch(2))
     for m in first:
-        box.mark_done(m.key, "stored")
+        box.stored(m.key)
     rest = list(box.fetch(10))
 
     assert [m.key for m in first] == ["1700000000.M0P1.host", "1700000010.M1P1.host"]
@@ -54,12 +54,12 @@ def test_fetch_without_mail_yields_nothing(tmp_path):
     assert list(MaildirMailbox(tmp_path).fetch(10)) == []
 
 
-def test_mark_done_moves_the_message_to_cur_as_seen_with_its_bytes_untouched(tmp_path):
+def test_stored_moves_the_message_to_cur_as_seen_with_its_bytes_untouched(tmp_path):
     raw = deliver(tmp_path, "1700000100.M1P1.host", b"Subject: =?utf-8?q?f=C3=B6r?=\n\nno CRLF, \xff raw byte\n")
     box = MaildirMailbox(tmp_path)
     [message] = box.fetch(10)
 
-    box.mark_done(message.key, "applied")
+    box.stored(message.key)
 
     assert names(tmp_path / "new") == []
     assert names(tmp_path / "cur") == ["1700000100.M1P1.host:2,S"]
@@ -67,22 +67,22 @@ def test_mark_done_moves_the_message_to_cur_as_seen_with_its_bytes_untouched(tmp
     assert list(box.fetch(10)) == []  # not read again
 
 
-def test_mark_done_finds_a_new_message_that_already_carries_an_info_suffix(tmp_path):
+def test_stored_finds_a_new_message_that_already_carries_an_info_suffix(tmp_path):
     raw = deliver(tmp_path, "1700000100.M1P1.host[1]:2,")  # some MDAs write an info part in new/ too
     box = MaildirMailbox(tmp_path)
     [message] = box.fetch(10)
 
-    box.mark_done(message.key, "stored")
+    box.stored(message.key)
 
     assert message.key == "1700000100.M1P1.host[1]"
     assert names(tmp_path / "new") == []
     assert (tmp_path / "cur" / "1700000100.M1P1.host[1]:2,S").read_bytes() == raw
 
 
-def test_mark_done_of_a_message_already_gone_does_nothing(tmp_path):
+def test_stored_of_a_message_already_gone_does_nothing(tmp_path):
     deliver(tmp_path, "1700000100.M1P1.host")
     box = MaildirMailbox(tmp_path)
-    box.mark_done("1700000999.M9P1.host", "stored")
+    box.stored("1700000999.M9P1.host")
     assert names(tmp_path / "new") == ["1700000100.M1P1.host"] and names(tmp_path / "cur") == []
 
 
@@ -115,7 +115,7 @@ def test_cur_is_never_read_and_nothing_is_ever_deleted(tmp_path):
     box = MaildirMailbox(tmp_path)
 
     for message in box.fetch(10):
-        box.mark_done(message.key, "ignored")
+        box.stored(message.key)
 
     assert names(tmp_path / "cur") == ["1700000050.M0P1.host:2,S", "1700000100.M1P1.host:2,S"]
     assert list(box.fetch(10)) == []

@@ -1,0 +1,56 @@
+"""What one cycle reports, and what bounds it: a stop request, a deadline, a lease."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+
+@dataclass
+class CycleReport:
+    stored: int = 0
+    duplicates: int = 0
+    decided: Counter = field(default_factory=Counter)
+    filed: int = 0
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0  # replies refused for now, waiting for their next attempt
+    stopped: str = ""  # why a step stopped early ("stop requested", "deadline", "lease lost"), "" if it ran out of work
+
+    def summary(self) -> str:
+        decided = ",".join(f"{k}={v}" for k, v in sorted(self.decided.items())) or "none"
+        text = f"stored={self.stored} duplicates={self.duplicates} decided[{decided}] filed={self.filed} sent={self.sent} failed={self.failed} deferred={self.deferred}"
+        return text + (f" stopped={self.stopped}" if self.stopped else "")
+
+
+@dataclass(frozen=True)
+class LeaseTicket:
+    """The lease a step must hold while it works: renewed in each of its transactions."""
+
+    name: str
+    holder: str
+    ttl: timedelta
+
+
+@dataclass
+class Guard:
+    """Checked between messages, never inside one: a job finishes the message in hand, then
+    stops when asked to (SIGTERM), when its time is up (the job's hard timeout), or when it
+    lost its lease. Without arguments it never stops anything (`run --once`)."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    deadline: float | None = None  # a time.monotonic() value
+    lease: LeaseTicket | None = None
+
+    @classmethod
+    def for_job(cls, stop: threading.Event, *, timeout_seconds: float, lease: LeaseTicket | None = None) -> Guard:
+        return cls(stop=stop, deadline=time.monotonic() + timeout_seconds, lease=lease)
+
+    def reason_to_stop(self) -> str:
+        if self.stop.is_set():
+            return "stop requested"
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return "deadline"
+        return ""

@@ -1,0 +1,48 @@
+"""Filing: tell the mailbox each decided message's outcome (IMAP moves it to the outcome's
+folder). Runs after the deciding transaction committed; `filed_at` records that it is done,
+so a crash or a refusing server only delays filing to the next cycle, never skips it."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.bootstrap import App
+from bot.cycle import CycleReport, Guard
+from bot.intake.mailbox import MailboxError
+from bot.ledger.tables import InboundMessage
+
+log = logging.getLogger("allocbot.filing")
+
+
+def unfiled(session: Session, *, limit: int, after: int = 0) -> list[tuple[int, str, str, str]]:
+    """(id, source, status, message_id) of decided messages the mailbox has not been told about."""
+    stmt = (select(InboundMessage.id, InboundMessage.source, InboundMessage.status, InboundMessage.message_id)
+            .where(col(InboundMessage.filed_at).is_(None), InboundMessage.status != "received", col(InboundMessage.id) > after)
+            .order_by(col(InboundMessage.id)).limit(limit))
+    return [tuple(row) for row in session.exec(stmt).all()]  # type: ignore[misc]
+
+
+def file_decided(app: App, report: CycleReport, guard: Guard | None = None) -> None:
+    guard, last = guard or Guard(), 0
+    while True:
+        with Session(app.engine) as session:
+            rows = unfiled(session, limit=app.settings.batch_size, after=last)
+        if not rows:
+            return
+        for inbound_id, source, status, message_id in rows:
+            last = inbound_id
+            if source:
+                try:
+                    app.mailbox.file(source, status, message_id=message_id)
+                except MailboxError as exc:
+                    log.warning("filing stopped, retried next cycle: %s", exc, extra={"event": "file_failed", "inbound_id": inbound_id})
+                    return
+            with Session(app.engine) as session:
+                session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id).values(filed_at=app.clock()))
+                session.commit()
+            report.filed += 1
+            if (why := guard.reason_to_stop()):
+                report.stopped = why
+                return

@@ -1,0 +1,119 @@
+"""Intake: fetch new mail and store each message, with its checkpoint, before anything else.
+
+One transaction per message stores the raw bytes (status `received`), advances the folder's
+checkpoint and, under a lease, renews it — so the checkpoint never runs ahead of what is in
+the database, and a worker that lost its lease stores nothing more. Only after the commit is
+the mailbox told (`stored`; a duplicate delivery is filed as ignored at once)."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.bootstrap import App
+from bot.cycle import CycleReport, Guard
+from bot.intake.mailbox import Incoming, MailboxError
+from bot.ledger import journal, store
+from bot.ledger.checkpoints import advance_checkpoint, checkpoint_for
+from bot.ledger.leases import renew_lease
+from bot.reading.mime import header, parse_bytes
+
+log = logging.getLogger("allocbot.intake")
+
+
+class LeaseLost(Exception):
+    """Another worker holds the intake lease now: this one must stop storing."""
+
+
+def dedup_key(raw: bytes) -> tuple[str, str]:
+    """(key, Message-ID): the Message-ID when there is one, else a hash of the bytes.
+
+    Only the message's own header section counts: a Message-ID line in the body (an attached
+    or quoted message) is another mail's id, and taking it would drop this one as a duplicate."""
+    head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
+    match = re.search(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]{1,900}>)", head, re.IGNORECASE | re.MULTILINE)
+    if match:
+        mid = match.group(1).decode("ascii", "replace")
+        return f"mid:{mid.lower()}", mid
+    return f"sha256:{hashlib.sha256(raw).hexdigest()}", ""
+
+
+def _summary_headers(raw: bytes) -> tuple[str, str]:
+    """From and Subject for listing; a message the parser chokes on is still stored."""
+    try:
+        msg = parse_bytes(raw)
+        return header(msg, "From"), header(msg, "Subject")
+    except Exception:  # noqa: BLE001 - e.g. RecursionError on absurdly nested MIME
+        return "", ""
+
+
+def intake(app: App, report: CycleReport, guard: Guard | None = None) -> None:
+    """Store every new message, a bounded batch at a time, until the mailbox has no more."""
+    guard = guard or Guard()
+    try:
+        while _intake_batch(app, report, guard):
+            if (why := guard.reason_to_stop()):
+                report.stopped = why
+                return
+    except LeaseLost:
+        report.stopped = "lease lost"
+        log.warning("intake lease lost: another worker reads the mailbox now", extra={"event": "lease_lost"})
+
+
+def _intake_batch(app: App, report: CycleReport, guard: Guard) -> int:
+    with Session(app.engine) as session:
+        checkpoint = checkpoint_for(session, mailbox=app.mailbox.name)
+    count = 0
+    for incoming in app.mailbox.fetch(app.settings.batch_size, checkpoint=checkpoint):
+        count += 1
+        duplicate = _store(app, incoming, report, guard)
+        app.mailbox.stored(incoming.key)
+        if duplicate:
+            _file_duplicate(app, incoming)
+        if guard.reason_to_stop():
+            break
+    return count
+
+
+def _store(app: App, incoming: Incoming, report: CycleReport, guard: Guard) -> bool:
+    """Store one message (or record its duplicate delivery); True when it was a duplicate."""
+    key, mid = dedup_key(incoming.raw)
+    now = app.clock()
+    with Session(app.engine) as session:
+        if guard.lease and not renew_lease(session, name=guard.lease.name, holder=guard.lease.holder, now=now, ttl=guard.lease.ttl):
+            raise LeaseLost(guard.lease.name)
+        try:
+            with session.begin_nested():
+                duplicate = store.inbound_by_key(session, dedup_key=key) is not None
+                if not duplicate:
+                    from_addr, subject = _summary_headers(incoming.raw)
+                    row = journal.add_inbound(session, dedup_key=key, message_id=mid, source=incoming.key, raw=incoming.raw,
+                                              from_addr=from_addr, subject=subject, now=now)
+                    journal.audit(session, actor="allocbot", action="stored", inbound_id=row.id, detail={"source": incoming.key}, now=now)
+        except IntegrityError:  # another worker stored the same message a moment ago
+            duplicate = True
+        if duplicate:
+            journal.audit(session, actor="allocbot", action="duplicate_delivery", inbound_id=None,
+                          detail={"message_id": mid, "source": incoming.key}, now=now)
+        if incoming.checkpoint is not None:
+            advance_checkpoint(session, mailbox=app.mailbox.name, checkpoint=incoming.checkpoint, now=now)
+        session.commit()
+    if duplicate:
+        report.duplicates += 1
+    else:
+        report.stored += 1
+    log.info("message stored" if not duplicate else "duplicate delivery",
+             extra={"event": "duplicate_delivery" if duplicate else "message_stored", "source": incoming.key, "message_id": mid})
+    return duplicate
+
+
+def _file_duplicate(app: App, incoming: Incoming) -> None:
+    """A second delivery of a stored message leaves the inbox as ignored mail; if the server
+    refuses now, the copy stays where it is (the checkpoint has passed it) and is logged."""
+    try:
+        app.mailbox.file(incoming.key, "ignored", message_id=dedup_key(incoming.raw)[1])
+    except MailboxError as exc:
+        log.warning("duplicate not filed: %s", exc, extra={"event": "file_failed", "source": incoming.key})

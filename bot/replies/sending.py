@@ -1,0 +1,91 @@
+"""The outbox sender: hand each due reply to the transport, one fresh connection per batch.
+
+Each reply is claimed (row lock / SKIP LOCKED on PostgreSQL) and marked in its own
+transaction, and marked sent only after the server accepted it. A transient refusal (4xx,
+no connection) schedules the next attempt by the retry plan and ends the batch: the server
+is refusing for now. A permanent refusal (5xx), or a reply that has waited past the give-up
+time, is failed and stays visible to operations."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from bot.bootstrap import App
+from bot.cycle import CycleReport, Guard
+from bot.ledger import journal
+from bot.replies.outbox import DeliveryError, Transport
+from bot.retry import Backoff, RetryPlan
+
+log = logging.getLogger("allocbot.outbox")
+BATCH = 50
+
+
+def retry_plan(app: App) -> RetryPlan:
+    s = app.settings
+    return RetryPlan(Backoff(base=s.retry_base_seconds, factor=2.0, cap=s.retry_cap_seconds, jitter=0.1),
+                     give_up_after=timedelta(hours=s.retry_give_up_hours))
+
+
+def send_outbox(app: App, report: CycleReport, guard: Guard | None = None) -> None:
+    """Send every reply that is due, batch by batch; each reply is tried at most once per call."""
+    guard, last = guard or Guard(), 0
+    while True:
+        with Session(app.engine) as session:
+            ids = [row.id for row in journal.pending_outbound(session, limit=BATCH, now=app.clock(), after=last)]
+        if not ids:
+            return
+        last = ids[-1]
+        try:
+            with app.outbox.connection() as transport:
+                if not _send_batch(app, transport, ids, report, guard):
+                    return
+        except DeliveryError as exc:  # no connection at all: every reply waits for the next cycle
+            log.warning("outbox not reachable: %s", exc, extra={"event": "outbox_unreachable", "outbox": app.outbox.name})
+            report.deferred += len(ids)
+            return
+        if (why := guard.reason_to_stop()):
+            report.stopped = why
+            return
+
+
+def _send_batch(app: App, transport: Transport, ids: list[int], report: CycleReport, guard: Guard) -> bool:
+    """False when the batch ended early: the transport refused for now, or the job must stop."""
+    for outbound_id in ids:
+        with Session(app.engine) as session:
+            row = journal.claim_outbound(session, outbound_id=outbound_id)
+            if row is None:  # sent or claimed by another worker meanwhile
+                continue
+            try:
+                transport.send(row.raw, to=row.to_addr, message_id=row.message_id)
+            except DeliveryError as exc:
+                now = app.clock()
+                retry_at = None if exc.permanent else retry_plan(app).next_attempt(attempts=row.attempts + 1, queued_at=row.created_at, now=now)
+                journal.mark_failed(session, outbound=row, error=str(exc), retry_at=retry_at)
+                _log_refusal(row, exc, retry_at)
+                session.commit()
+                if retry_at is None:
+                    report.failed += 1
+                    continue
+                report.deferred += 1
+                return False
+            journal.mark_sent(session, outbound=row, now=app.clock())
+            facts = {"event": "reply_sent", "outbound_id": row.id, "message_id": row.message_id, "kind": row.kind,
+                     "to": row.to_addr, "inbound_id": row.inbound_id, "attempts": row.attempts}
+            session.commit()
+        report.sent += 1
+        log.info("reply sent", extra=facts)
+        if guard.reason_to_stop():
+            return False
+    return True
+
+
+def _log_refusal(row, exc: DeliveryError, retry_at) -> None:
+    extra = {"event": "reply_failed" if retry_at is None else "reply_deferred", "outbound_id": row.id,
+             "message_id": row.message_id, "kind": row.kind, "attempts": row.attempts, "error": str(exc),
+             "retry_at": retry_at.isoformat() if retry_at else None}
+    if retry_at is None:
+        log.error("reply failed for good: %s", exc, extra=extra)
+    else:
+        log.warning("reply refused for now, retry at %s: %s", retry_at.isoformat(timespec="seconds"), exc, extra=extra)
