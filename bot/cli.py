@@ -12,6 +12,7 @@ from rich.console import Console
 from sqlmodel import Session
 
 from bot.bootstrap import App, bootstrap
+from bot.intake.mailbox import MailboxError
 from bot.settings import SettingsError, load_settings
 
 app = typer.Typer(help="allocbot: applies payment allocation requests from a mailbox.", no_args_is_help=True, add_completion=False)
@@ -71,17 +72,44 @@ def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, d
     if not once:
         err.print("use `allocbot run --once` for one cycle, or `allocbot worker` to keep running")
         raise typer.Exit(2)
-    report = run_cycle(_app())
+    from bot.ledger.jobruns import record_job
+
+    application = _app()
+    try:
+        report = run_cycle(application)
+    except MailboxError as exc:
+        record_job(application.engine, name="cycle", now=application.clock(), error=str(exc))
+        err.print(f"[red]mailbox {application.mailbox.name}: {exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        application.mailbox.close()
+    record_job(application.engine, name="cycle", now=application.clock(), summary=report.summary())
     decided = ", ".join(f"{k}={v}" for k, v in sorted(report.decided.items())) or "none"
-    console.print(f"stored={report.stored} duplicates={report.duplicates} decided: {decided} replies sent={report.sent} failed={report.failed}")
+    console.print(f"stored={report.stored} duplicates={report.duplicates} decided: {decided} filed={report.filed} "
+                  f"replies sent={report.sent} deferred={report.deferred} failed={report.failed}")
 
 
 @app.command("worker")
 def worker() -> None:
-    """Run cycles on a schedule until stopped (SIGTERM/SIGINT finish the cycle in hand)."""
+    """Run the scheduled jobs until SIGTERM/SIGINT (the message in hand is finished first)."""
+    from bot.logs import configure_logging
     from bot.worker import run_worker
 
-    run_worker(_app())
+    application = _app()
+    configure_logging(application.settings.log_format)
+    run_worker(application)
+
+
+@app.command("status")
+def status() -> None:
+    """Mailbox reachability, checkpoint, queue sizes, outbox backlog and failures, last cycle.
+    Exits 1 when the mailbox cannot be reached."""
+    from bot.status import gather_status, print_status
+
+    report = gather_status(_app())
+    print_status(report, console)
+    if not report.health.reachable:
+        raise typer.Exit(1)
 
 
 @app.command("web")

@@ -21,7 +21,7 @@ class CycleReport:
 
     def summary(self) -> str:
         decided = ",".join(f"{k}={v}" for k, v in sorted(self.decided.items())) or "none"
-        text = f"stored={self.stored} duplicates={self.duplicates} decided[{decided}] filed={self.filed} sent={self.sent} failed={self.failed} deferred={self.deferred}"
+        text = f"stored={self.stored} duplicates={self.duplicates} decided({decided}) filed={self.filed} sent={self.sent} failed={self.failed} deferred={self.deferred}"
         return text + (f" stopped={self.stopped}" if self.stopped else "")
 
 

@@ -1,38 +1,196 @@
-"""`allocbot worker`: run the cycle on a schedule. The IMAP IDLE, leases and digest jobs of
-issue 3 extend this; the loop and its shutdown stay here."""
+"""`allocbot worker`: the scheduled jobs, IMAP IDLE, leases and a clean shutdown.
+
+Jobs (APScheduler 3, each max_instances=1, coalesced, with a misfire grace time):
+- `intake`  every poll_seconds, and at once when IDLE reports new mail: under the intake
+  lease, fetch and store new mail; then decide stored messages (claimed row by row, so every
+  worker can help), file outcomes in the mailbox, and send the replies just made.
+- `outbox`  every outbox_seconds: send replies that are due (first tries and retries).
+- `digest`  daily at digest_time (UTC) when digest_to is set.
+Every job runs under a Guard: it stops between messages on SIGTERM or when its time
+(job_timeout_seconds) is up. A watchdog ends the process if a job overruns its time by
+far, e.g. stuck in a socket without a timeout: every step is transactional, so the process
+manager's restart repeats at most the message in hand, never loses it.
+"""
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlmodel import Session
 
 from bot.bootstrap import App
-from bot.service import run_cycle
+from bot.cycle import CycleReport, Guard, LeaseTicket
+from bot.ledger.jobruns import job_started, record_job
+from bot.ledger.leases import acquire_lease, release_lease
+from bot.replies.digest import queue_digest
+from bot.service import decide_stored, file_decided, intake, send_outbox
 
 log = logging.getLogger("allocbot.worker")
+INTAKE_LEASE = "intake"
+WATCHDOG_GRACE_SECONDS = 120
 
 
-def _cycle(app: App) -> None:
-    try:
-        report = run_cycle(app)
-        log.info("cycle: stored=%s decided=%s sent=%s", report.stored, dict(report.decided), report.sent)
-    except Exception:  # noqa: BLE001 - a failed cycle is logged and retried at the next tick
-        log.exception("cycle failed")
+def overdue_jobs(running: dict[str, float], *, now: float, limit: float) -> list[str]:
+    """Jobs that have run longer than `limit` seconds (monotonic times)."""
+    return sorted(name for name, started in running.items() if now - started > limit)
 
 
-def run_worker(app: App) -> None:
-    scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(_cycle, "interval", args=[app], seconds=app.settings.poll_seconds, id="cycle",
-                      max_instances=1, coalesce=True, misfire_grace_time=app.settings.poll_seconds, next_run_time=app.clock())
+class Worker:
+    def __init__(self, app: App, *, holder: str | None = None) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stop = threading.Event()
+        self.mail_waiting = threading.Event()  # IDLE said so: run intake again as soon as it is free
+        self.running: dict[str, float] = {}
+        self.scheduler: BackgroundScheduler | None = None
+        self.lease = LeaseTicket(INTAKE_LEASE, self.holder, timedelta(seconds=self.settings.lease_seconds))
 
-    def _stop(signum, _frame) -> None:
-        log.info("signal %s: finishing the cycle in hand, then stopping", signum)
-        scheduler.shutdown(wait=True)
+    # ------------------------------------------------------------------ the loop
+    def work(self, *, install_signals: bool = True) -> str:
+        """Run until stopped; returns why it stopped."""
+        if install_signals:
+            self._install_signal_handlers()
+        self.scheduler = self._scheduler()
+        watcher = threading.Thread(target=self._watch_mailbox, name="idle", daemon=True)
+        log.info("worker starting", extra={"event": "worker_start", "holder": self.holder, "mailbox": self.app.mailbox.name,
+                                           "outbox": self.app.outbox.name})
+        self.scheduler.start()
+        watcher.start()
+        reason = "stop requested"
+        try:
+            while not self.stop.wait(1.0):
+                late = overdue_jobs(self.running, now=time.monotonic(), limit=self.settings.job_timeout_seconds + WATCHDOG_GRACE_SECONDS)
+                if late:
+                    reason = f"job overran its hard timeout: {', '.join(late)}"
+                    log.critical("%s; exiting so the process manager restarts the worker", reason, extra={"event": "watchdog"})
+                    logging.shutdown()
+                    os._exit(70)
+        finally:
+            self.stop.set()
+            self.scheduler.shutdown(wait=True)  # jobs in hand finish their current message
+            watcher.join(timeout=self.settings.socket_timeout_seconds + 5)
+            self._release_lease()
+            self.app.mailbox.close()
+            self.app.engine.dispose()
+            log.info("worker stopped", extra={"event": "worker_stop", "reason": reason})
+        return reason
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    try:
-        scheduler.start()
-    finally:
-        app.engine.dispose()
+    def _install_signal_handlers(self) -> None:
+        def _stop(signum, _frame) -> None:
+            log.info("signal %s: finishing the message in hand, then stopping", signum, extra={"event": "signal", "signal": signum})
+            self.stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+
+    def _scheduler(self) -> BackgroundScheduler:
+        s = self.settings
+        scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
+            "max_instances": 1, "coalesce": True, "misfire_grace_time": s.misfire_grace_seconds})
+        now = self.app.clock()
+        scheduler.add_job(self._job, "interval", args=["intake", self.intake_job], seconds=s.poll_seconds, id="intake", next_run_time=now)
+        scheduler.add_job(self._job, "interval", args=["outbox", self.outbox_job], seconds=s.outbox_seconds, id="outbox", next_run_time=now)
+        if s.digest_to:
+            hour, minute = map(int, s.digest_time.split(":"))
+            scheduler.add_job(self._job, "cron", args=["digest", self.digest_job], hour=hour, minute=minute, id="digest")
+        return scheduler
+
+    # ------------------------------------------------------------------ jobs
+    def _job(self, name: str, body: Callable[[Guard], CycleReport | None]) -> None:
+        """Run one job: recorded in the job-run table, timed, never raising into the scheduler."""
+        if self.stop.is_set():
+            return
+        self.running[name] = time.monotonic()
+        try:
+            self._record(name, started=True)
+            report = body(Guard.for_job(self.stop, timeout_seconds=self.settings.job_timeout_seconds))
+            self._record(name, summary=report.summary() if report else "done")
+        except Exception as exc:  # noqa: BLE001 - logged and recorded; the next tick tries again
+            log.exception("job %s failed", name, extra={"event": "job_failed", "job": name})
+            try:
+                self._record(name, error=f"{type(exc).__name__}: {exc}")
+            except Exception:  # noqa: BLE001 - the database itself may be what failed
+                pass
+        finally:
+            self.running.pop(name, None)
+
+    def intake_job(self, guard: Guard) -> CycleReport:
+        report = CycleReport()
+        while True:
+            self.mail_waiting.clear()
+            holding = self._acquire_lease()
+            if holding:
+                intake(self.app, report, Guard(stop=guard.stop, deadline=guard.deadline, lease=self.lease))
+            decide_stored(self.app, report, guard)
+            if holding:
+                file_decided(self.app, report, guard)
+            send_outbox(self.app, report, guard)
+            if not self.mail_waiting.is_set() or guard.reason_to_stop():
+                return report
+
+    def outbox_job(self, guard: Guard) -> CycleReport:
+        report = CycleReport()
+        send_outbox(self.app, report, guard)
+        return report
+
+    def digest_job(self, guard: Guard) -> CycleReport:
+        with Session(self.app.engine) as session:
+            queued = queue_digest(session, settings=self.settings, templates_dir=self.app.templates / "email", now=self.app.clock())
+            session.commit()
+        log.info("digest queued for %d recipient(s)", queued, extra={"event": "digest_queued", "recipients": queued})
+        return self.outbox_job(guard)
+
+    # ------------------------------------------------------------------ IDLE
+    def _watch_mailbox(self) -> None:
+        """Hold IDLE on the mailbox (when it can push) and wake the intake job on new mail."""
+        try:
+            pushing = self.settings.idle and self.app.mailbox.watch(self.nudge_intake, self.stop)
+        except Exception:  # noqa: BLE001 - the poll stays the safety net
+            log.exception("IDLE watcher stopped; polling every %s s", self.settings.poll_seconds, extra={"event": "idle_failed"})
+            return
+        if not pushing:
+            log.info("mailbox does not push new mail; polling every %s s", self.settings.poll_seconds, extra={"event": "polling"})
+
+    def nudge_intake(self) -> None:
+        self.mail_waiting.set()
+        if self.scheduler is not None and not self.stop.is_set():
+            try:
+                self.scheduler.modify_job("intake", next_run_time=self.app.clock())
+            except Exception:  # noqa: BLE001 - shutting down, or the job is gone: the poll catches up
+                pass
+
+    # ------------------------------------------------------------------ database bookkeeping
+    def _acquire_lease(self) -> bool:
+        with Session(self.app.engine) as session:
+            held = acquire_lease(session, name=INTAKE_LEASE, holder=self.holder, now=self.app.clock(), ttl=self.lease.ttl)
+            session.commit()
+        return held
+
+    def _release_lease(self) -> None:
+        try:
+            with Session(self.app.engine) as session:
+                release_lease(session, name=INTAKE_LEASE, holder=self.holder, now=self.app.clock())
+                session.commit()
+        except Exception:  # noqa: BLE001 - the lease expires on its own
+            log.warning("could not release the intake lease; it expires in %s s", self.settings.lease_seconds)
+
+    def _record(self, name: str, *, started: bool = False, summary: str = "", error: str = "") -> None:
+        if not started:
+            record_job(self.app.engine, name=name, now=self.app.clock(), summary=summary, error=error)
+            return
+        with Session(self.app.engine) as session:
+            job_started(session, name=name, holder=self.holder, now=self.app.clock())
+            session.commit()
+
+
+def run_worker(app: App) -> str:
+    return Worker(app).work()

@@ -6,7 +6,8 @@ decided and that transaction commits, it calls `file` with the outcome. Nothing 
 deleted, and a crash between any two steps repeats a step, never skips one."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,6 +51,10 @@ class Mailbox(Protocol):
     def file(self, key: str, status: str, *, message_id: str = "") -> None:
         """The message's outcome committed: move it to the folder for `status`
         (applied, needs_info, review, ignored, error). Raises MailboxError to be retried."""
+
+    def watch(self, on_mail: Callable[[], None], stop: threading.Event) -> bool:
+        """Block until `stop` is set, calling `on_mail` whenever new mail arrives (IMAP IDLE);
+        return False at once when the mailbox cannot push (Maildir, a server without IDLE)."""
 
     def health(self) -> Health:
         """Can the mailbox be reached now? Never raises."""

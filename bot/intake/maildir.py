@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot.intake.mailbox import Checkpoint, Health, Incoming
@@ -44,6 +45,9 @@ class MaildirMailbox:
 
     def file(self, key: str, status: str, *, message_id: str = "") -> None:
         """Outcome folders are an IMAP feature; the Maildir keeps every message in cur/."""
+
+    def watch(self, on_mail: Callable[[], None], stop: threading.Event) -> bool:
+        return False  # the worker's poll reads new/
 
     def health(self) -> Health:
         new = self.path / "new"

@@ -32,7 +32,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock up front (waiting up to busy_timeout). A deferred
+            # transaction that read first and writes later fails at once with "database is
+            # locked" when another thread committed meanwhile — the worker's jobs run in threads.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if parsed.drivername == "postgresql":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.ledger.tables import JobRun
@@ -31,3 +32,10 @@ def job_finished(session: Session, *, name: str, now: datetime, summary: str = "
 
 def job_runs(session: Session) -> list[JobRun]:
     return list(session.exec(select(JobRun).order_by(JobRun.name)).all())
+
+
+def record_job(engine: Engine, *, name: str, now: datetime, summary: str = "", error: str = "") -> None:
+    """Record a finished run in its own transaction (a job's own work has committed by then)."""
+    with Session(engine) as session:
+        job_finished(session, name=name, now=now, summary=summary, error=error)
+        session.commit()

@@ -34,7 +34,7 @@ _ID_UNSAFE = re.compile(r"[^\x21-\x7e]|[<>]")
 
 def compose_reply(content: ReplyContent, *, to_addr: str, to_name: str, from_addr: str, from_name: str,
                   in_reply_to: str, references: tuple[str, ...], message_id: str, loop_header: str,
-                  date: datetime) -> bytes:
+                  date: datetime, auto_submitted: str = "auto-replied") -> bytes:
     """Build the reply; raises ValueError only when to_addr/from_addr is not an address."""
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = _address(from_name, from_addr)
@@ -49,7 +49,7 @@ def compose_reply(content: ReplyContent, *, to_addr: str, to_name: str, from_add
         msg.set_raw("In-Reply-To", parent)
     if chain:
         msg.set_raw("References", "\n ".join(chain))  # one id per line, never split inside an id
-    msg["Auto-Submitted"] = "auto-replied"
+    msg["Auto-Submitted"] = auto_submitted  # "auto-generated" for mail that answers nobody (the digest)
     msg["X-Auto-Response-Suppress"] = "All"
     if loop_header and loop_header.strip():
         msg[loop_header.strip()] = from_addr

@@ -73,6 +73,11 @@ def render_reply(kind: str, *, decision: Decision, snapshot: BillingSnapshot | N
     return ReplyContent(subject=subject, body=body, locale=language)
 
 
+def render_text(templates_dir: Path, name: str, **variables: Any) -> tuple[str, str]:
+    """(subject, body) of any `Subject:`-first template, e.g. the operations digest."""
+    return _split_subject(_environment(Path(templates_dir)).get_template(name).render(**variables))
+
+
 def reply_subject(original: str) -> str:
     """"Re: <original>", keeping an existing Re:/SV:/AW: prefix; "" when there was no subject."""
     subject = one_line(original)

@@ -121,9 +121,9 @@ def test_two_writers_spending_the_same_payment_one_after_the_other(ledger_engine
     """Both read 100.00 unallocated before either writes; the second must not spend it again."""
     with Session(ledger_engine) as first, Session(ledger_engine) as second:
         assert store.payments_by_id(first, payment_ids=["PY00000001"])[0].unallocated.amount == Decimal("100.00")
+        first.rollback()  # SQLite transactions take the write lock at BEGIN: end each read so the other can start
         assert store.payments_by_id(second, payment_ids=["PY00000001"])[0].unallocated.amount == Decimal("100.00")
-        first.rollback()
-        second.rollback()  # SQLite: end the read so the writes can take turns
+        second.rollback()
         store.apply_allocations(first, allocations=[alloc("PY00000001", "G000000001", "80.00")], inbound_id=None, actor="a", now=NOW)
         first.commit()
         with pytest.raises(store.LedgerConflict):

@@ -1,0 +1,62 @@
+"""Figures about the queue, the outbox and today's outcomes: for `allocbot status` and the
+daily digest. Counting queries only; nothing here writes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.ledger.tables import InboundMessage, OutboundMessage, ReviewItem
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    open_items: dict[str, int]  # open review items by the request's status (review, needs_info, error)
+    oldest_open_at: datetime | None
+    waiting: int  # stored, not yet decided
+    unfiled: int  # decided, mailbox not yet told
+    outbox_pending: int
+    outbox_deferred: int  # pending after a transient refusal
+    outbox_failed: int
+    oldest_pending_at: datetime | None
+    decided_today: dict[str, int] = field(default_factory=dict)  # status → count since 00:00 UTC
+
+    @property
+    def queue_size(self) -> int:
+        return sum(self.open_items.values())
+
+
+def start_of_day(now: datetime) -> datetime:
+    return datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+
+
+def queue_stats(session: Session, *, now: datetime) -> QueueStats:
+    open_items = dict(session.exec(
+        select(InboundMessage.status, func.count()).join(ReviewItem, col(ReviewItem.inbound_id) == col(InboundMessage.id))
+        .where(ReviewItem.status == "open").group_by(InboundMessage.status)).all())
+    oldest_open = session.exec(select(func.min(ReviewItem.created_at)).where(ReviewItem.status == "open")).one()
+    waiting = session.exec(select(func.count()).select_from(InboundMessage).where(InboundMessage.status == "received")).one()
+    unfiled = session.exec(select(func.count()).select_from(InboundMessage)
+                           .where(col(InboundMessage.filed_at).is_(None), InboundMessage.status != "received")).one()
+    outbox = dict(session.exec(select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)).all())
+    deferred = session.exec(select(func.count()).select_from(OutboundMessage)
+                            .where(OutboundMessage.status == "pending", col(OutboundMessage.next_attempt_at).is_not(None))).one()
+    oldest_pending = session.exec(select(func.min(OutboundMessage.created_at)).where(OutboundMessage.status == "pending")).one()
+    today = dict(session.exec(select(InboundMessage.status, func.count())
+                              .where(col(InboundMessage.decided_at) >= start_of_day(now)).group_by(InboundMessage.status)).all())
+    return QueueStats(open_items=open_items, oldest_open_at=_aware(oldest_open), waiting=waiting, unfiled=unfiled,
+                      outbox_pending=outbox.get("pending", 0), outbox_deferred=deferred, outbox_failed=outbox.get("failed", 0),
+                      oldest_pending_at=_aware(oldest_pending), decided_today=today)
+
+
+def age(moment: datetime | None, now: datetime) -> timedelta | None:
+    return now - moment if moment else None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Aggregates (min) bypass the column type on SQLite and come back naive: they are UTC."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
