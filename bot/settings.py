@@ -6,14 +6,15 @@ Sources, strongest first: environment (`DATABASE_URL`, `ALLOCBOT_MAILBOX`,
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from bot.endpoints import EndpointError, parse_endpoint
 from bot.reading.identifiers import letter_prefix
@@ -57,7 +58,7 @@ class ImapFolders(BaseModel):
     error: str = "Allocations/Quarantine"
 
     def for_status(self, status: str) -> str:
-        return getattr(self, status, self.review)
+        return getattr(self, status) if status in type(self).model_fields else self.review
 
 
 class Settings(BaseSettings):
@@ -102,7 +103,7 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(default=60.0, gt=0)  # SMTP retry: base * 2**(n-1), capped
     retry_cap_seconds: float = Field(default=3600.0, gt=0)
     retry_give_up_hours: float = Field(default=48.0, gt=0)  # then the reply is marked failed
-    digest_to: tuple[str, ...] = ()  # billing operations; empty: no digest
+    digest_to: Annotated[tuple[str, ...], NoDecode] = ()  # billing operations; empty: no digest
     digest_time: str = "07:00"  # UTC, HH:MM
     log_format: Literal["text", "json"] = "text"
 
@@ -150,11 +151,16 @@ class Settings(BaseSettings):
             raise ValueError("must be HH:MM (UTC)")
         return value
 
+    @field_validator("digest_to", mode="before")
+    @classmethod
+    def _address_list(cls, value: Any) -> Any:
+        if isinstance(value, str):  # ALLOCBOT_DIGEST_TO=a@x,b@y (or a JSON list)
+            value = json.loads(value) if value.lstrip().startswith("[") else [v for v in value.split(",") if v.strip()]
+        return value
+
     @field_validator("digest_to")
     @classmethod
     def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if isinstance(value, str):  # ALLOCBOT_DIGEST_TO=a@x,b@y
-            value = tuple(v for v in value.split(",") if v.strip())
         for address in value:
             if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address.strip()):
                 raise ValueError(f"not an e-mail address: {address!r}")

@@ -28,9 +28,11 @@ from sqlmodel import Session
 
 from bot.bootstrap import App
 from bot.cycle import CycleReport, Guard, LeaseTicket
+from bot.intake.mailbox import MailboxError
 from bot.ledger.jobruns import job_started, record_job
 from bot.ledger.leases import acquire_lease, release_lease
 from bot.replies.digest import queue_digest
+from bot.retry import Backoff
 from bot.service import decide_stored, file_decided, intake, send_outbox
 
 log = logging.getLogger("allocbot.worker")
@@ -53,6 +55,8 @@ class Worker:
         self.running: dict[str, float] = {}
         self.scheduler: BackgroundScheduler | None = None
         self.lease = LeaseTicket(INTAKE_LEASE, self.holder, timedelta(seconds=self.settings.lease_seconds))
+        self.reconnect = Backoff(base=2, factor=2, cap=min(300, self.settings.poll_seconds), jitter=0.2)
+        self.mailbox_failures = 0
 
     # ------------------------------------------------------------------ the loop
     def work(self, *, install_signals: bool = True) -> str:
@@ -129,13 +133,36 @@ class Worker:
             self.mail_waiting.clear()
             holding = self._acquire_lease()
             if holding:
-                intake(self.app, report, Guard(stop=guard.stop, deadline=guard.deadline, lease=self.lease))
+                self._intake_with_reconnect(report, Guard(stop=guard.stop, deadline=guard.deadline, lease=self.lease))
             decide_stored(self.app, report, guard)
             if holding:
                 file_decided(self.app, report, guard)
             send_outbox(self.app, report, guard)
             if not self.mail_waiting.is_set() or guard.reason_to_stop():
                 return report
+
+    def _intake_with_reconnect(self, report: CycleReport, guard: Guard) -> None:
+        """A failed fetch dropped its connection: try once more on a fresh one at once (the
+        server restarted, or killed an idle session). If that fails too, the next try comes
+        after a backoff, well before the next poll — and the error is the job's failure."""
+        try:
+            intake(self.app, report, guard)
+        except MailboxError as exc:
+            log.warning("mailbox failed, reconnecting: %s", exc, extra={"event": "mailbox_retry"})
+            try:
+                intake(self.app, report, guard)
+            except MailboxError:
+                self.mailbox_failures += 1
+                self._run_intake_at(self.app.clock() + self.reconnect.delay(self.mailbox_failures))
+                raise
+        self.mailbox_failures = 0
+
+    def _run_intake_at(self, when) -> None:
+        try:
+            if self.scheduler is not None and not self.stop.is_set():
+                self.scheduler.modify_job("intake", next_run_time=when)
+        except Exception:  # noqa: BLE001 - shutting down, or the job is gone: the poll catches up
+            pass
 
     def outbox_job(self, guard: Guard) -> CycleReport:
         report = CycleReport()
@@ -161,12 +188,9 @@ class Worker:
             log.info("mailbox does not push new mail; polling every %s s", self.settings.poll_seconds, extra={"event": "polling"})
 
     def nudge_intake(self) -> None:
+        """New mail: run intake now, or again right after the run in progress."""
         self.mail_waiting.set()
-        if self.scheduler is not None and not self.stop.is_set():
-            try:
-                self.scheduler.modify_job("intake", next_run_time=self.app.clock())
-            except Exception:  # noqa: BLE001 - shutting down, or the job is gone: the poll catches up
-                pass
+        self._run_intake_at(self.app.clock())
 
     # ------------------------------------------------------------------ database bookkeeping
     def _acquire_lease(self) -> bool:

@@ -20,7 +20,7 @@ def acquire_lease(session: Session, *, name: str, holder: str, now: datetime, tt
     if renew_lease(session, name=name, holder=holder, now=now, ttl=ttl):
         return True
     taken = session.execute(
-        update(Lease).where(Lease.name == name, Lease.expires_at < now)
+        update(Lease).where(Lease.name == name, Lease.expires_at <= now)  # expired: as lease_holder and release_lease see it
         .values(holder=holder, expires_at=now + ttl, acquired_at=now)
     ).rowcount
     if taken:

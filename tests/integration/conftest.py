@@ -318,8 +318,9 @@ class BotWorld:
     @property
     def app(self) -> App:
         if self._app is None:
-            settings = load_settings(database_url=self.database_url, mailbox=f"maildir:{self.maildir}",
-                                     outbox=f"file:{self.outbox_dir}", **self.settings_overrides)
+            # settings_overrides may name other servers: mailbox="imap://…", outbox="smtp://…"
+            settings = load_settings(**{"database_url": self.database_url, "mailbox": f"maildir:{self.maildir}",
+                                        "outbox": f"file:{self.outbox_dir}", **self.settings_overrides})
             self._app = bootstrap(settings, outbox=self.outbox_adapter, clock=self.now)
             self.engines.append(self._app.engine)
         return self._app
