@@ -38,10 +38,17 @@ class PickyOutbox(Connectionless):
         self.files.send(raw, to=to, message_id=message_id)
 
 
+def at_noon(world: BotWorld) -> BotWorld:
+    """Move the app's clock to today's noon (UTC), so no test straddles midnight."""
+    now = world.now()
+    world.later(seconds=(now.replace(hour=12, minute=0, second=0, microsecond=0) - now).total_seconds())
+    return world
+
+
 def decided_mix(make_world, tmp_path: Path, **settings) -> tuple[BotWorld, datetime, datetime]:
     """An applied request, one held for review (Tom may not ask) and one needing information,
     decided in that order; returns the world and the clock before and after the cycle."""
-    world = make_world(outbox=PickyOutbox(tmp_path / "outbox"), **settings)
+    world = at_noon(make_world(outbox=PickyOutbox(tmp_path / "outbox"), **settings))
     world.deliver(request_mail(body=APPLIED, message_id="<applied@bluepeak.example>"))
     world.deliver(request_mail(sender=TOM, sender_name="Tom Seller", body=APPLIED, message_id="<review@bluepeak.example>"))
     world.deliver(request_mail(body=NEEDS_INFO, message_id="<needs-info@bluepeak.example>"))
@@ -156,7 +163,7 @@ def test_the_digest_is_queued_once_a_day_and_again_the_next_day(make_world, tmp_
     world, _, _ = decided_mix(make_world, tmp_path, digest_to=list(OPS))
     assert digest(world) == 2
 
-    world.later(hours=1)
+    world.later(hours=11, minutes=59)  # 23:59 the same day
     assert digest(world) == 0  # a restart, or a second worker, on the same day
     assert len(digest_rows(world)) == 2
 
@@ -177,8 +184,22 @@ def test_no_digest_without_recipients(make_world, tmp_path):
     assert digest_rows(world) == []
 
 
+def test_a_quiet_days_digest_says_so(make_world):
+    world = at_noon(make_world(digest_to=["ops@billing.example"]))
+    day = world.now().date().isoformat()
+
+    assert digest(world) == 1
+
+    [row] = digest_rows(world)
+    msg = parse_mail(row.raw)
+    assert str(msg["Subject"]) == f"Allocation queue {day}: 0 open, 0 applied today"
+    text = " ".join(body_text(msg).split())
+    assert "Open items: 0 Oldest open item: none" in text
+    assert "Waiting to be sent: 0 Failed for good: 0 This digest" in text
+
+
 def test_the_queued_digest_is_sent_into_the_file_outbox(make_world, tmp_path):
-    world = make_world(digest_to=list(OPS))
+    world = at_noon(make_world(digest_to=list(OPS)))
     world.deliver(request_mail(body=APPLIED, message_id="<applied@bluepeak.example>"))
     world.deliver(request_mail(sender=TOM, sender_name="Tom Seller", body=APPLIED, message_id="<review@bluepeak.example>"))
     world.run()

@@ -101,7 +101,7 @@ def test_a_kicked_connection_is_reconnected_and_mail_still_wakes_the_watcher(dov
     watcher.wait_for_calls(2)  # reconnected: the catch-up call after connecting
     assert [r.event for r in caplog.records].count("idle_started") == 2
     lost = [r for r in caplog.records if r.event == "idle_reconnect"]
-    assert len(lost) == 1 and "connection lost" in lost[0].error
+    assert len(lost) == 1 and "connection lost" in lost[0].error and "BYE" in lost[0].error
 
     latency = appended_and_noticed(dovecot, watcher, 1)
     print(f"\nIDLE latency after reconnect: {latency * 1000:.0f} ms")
@@ -125,13 +125,15 @@ def test_a_server_dying_without_bye_is_noticed_and_reconnected(dovecot, imap_mai
 
 def test_renewed_idle_loses_no_notification(dovecot, imap_mailbox, watchers, caplog):
     caplog.set_level(logging.DEBUG, "allocbot.idle")
-    watcher = start_watch(watchers, imap_mailbox(dovecot, renew_seconds=1))
+    # renewed after every wake-up, i.e. at each 1 s check; Dovecot reports mail ~0.5 s after it
+    # lands, so appends 0.45-0.65 s after a wake-up are reported while IDLE is being renewed
+    watcher = start_watch(watchers, imap_mailbox(dovecot, renew_seconds=0.1))
     watcher.wait_for_calls(1)
 
     latencies = []
-    for n in range(4):  # spread over several renewals, some landing next to one
+    for n, pause in enumerate((0.45, 0.5, 0.55, 0.6, 0.65)):
+        time.sleep(pause)
         latencies.append(appended_and_noticed(dovecot, watcher, n))
-        time.sleep(0.3)
     print(f"\nIDLE latencies across renewals: {[f'{s * 1000:.0f} ms' for s in latencies]}")
 
     assert [r.event for r in caplog.records].count("idle_renewed") >= 2
@@ -167,6 +169,10 @@ def test_a_server_down_at_start_is_retried_with_backoff_until_it_is_up(dovecot, 
     watcher.wait_for_calls(1)
     dovecot.append(mail(1))
     watcher.wait_for_calls(2)
+
+    dovecot.kick()  # a connection that worked resets the count: the next wait is the first again
+    watcher.wait_for_calls(3)
+    assert [r.attempt for r in caplog.records if r.event == "idle_reconnect"][-1] == 1
     watcher.stop_and_join()
 
 

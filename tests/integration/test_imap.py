@@ -29,6 +29,12 @@ def message_id(name: str) -> str:
     return f"<{name}@bluepeak.example>"
 
 
+def imap_commands(caplog) -> list[str]:
+    """The commands the client sent, from imapclient's protocol log ("> b'TAG UID MOVE 1 ...'")."""
+    sent = [r.getMessage() for r in caplog.records if r.name.startswith("imapclient") and r.getMessage().startswith("> b")]
+    return [line[3:].strip("'").split(" ", 1)[1] for line in sent]
+
+
 # ---------------------------------------------------------------------------- fetch
 
 def test_fetch_returns_new_mail_oldest_first_with_keys_and_checkpoints_and_leaves_it_unseen(dovecot, imap_mailbox):
@@ -93,15 +99,20 @@ def test_a_changed_uidvalidity_reads_the_folder_again_from_the_start(dovecot, im
 
 # ---------------------------------------------------------------------------- file
 
-def test_file_moves_to_the_outcome_folder_created_with_the_servers_delimiter(dovecot, imap_mailbox):
+def test_file_moves_to_the_outcome_folder_created_with_the_servers_delimiter(dovecot, imap_mailbox, caplog):
     for name in ("one", "two", "three"):
         dovecot.append(mail(name))
     folders = ImapFolders(applied="Allocations/Applied", review="Allocations/Held for review")
     mailbox = imap_mailbox(dovecot, folders=folders)
     one, two, _three = mailbox.fetch(10, checkpoint=None)
 
-    mailbox.file(one.key, "applied", message_id=message_id("one"))
-    mailbox.file(two.key, "review", message_id=message_id("two"))
+    with caplog.at_level(logging.DEBUG, "imapclient"):
+        mailbox.file(one.key, "applied", message_id=message_id("one"))
+        mailbox.file(two.key, "review", message_id=message_id("two"))
+
+    assert [c for c in imap_commands(caplog) if "MOVE" in c or "COPY" in c] == [
+        f'UID MOVE {one.checkpoint.last_uid} "Allocations.Applied"',
+        f'UID MOVE {two.checkpoint.last_uid} "Allocations.Held for review"']
 
     assert {"Allocations.Applied", "Allocations.Held for review"} <= set(dovecot.folders())
     assert not any("/" in name for name in dovecot.folders())
@@ -122,27 +133,34 @@ def test_file_uses_an_existing_folder(dovecot, imap_mailbox):
     assert dovecot.folders().count("Allocations.Applied") == 1
 
 
-def test_copy_fallback_expunges_only_the_filed_message(dovecot, imap_mailbox):
-    dovecot.append(mail("ours"))
+def test_copy_fallback_expunges_only_the_filed_message(dovecot, imap_mailbox, caplog):
+    uid = dovecot.append(mail("ours"))
     dovecot.append(mail("theirs"), flags=(DELETED,))  # someone else deleted it, not yet expunged
     mailbox = imap_mailbox(dovecot, use_move=False)
     ours = next(iter(mailbox.fetch(1, checkpoint=None)))
 
-    mailbox.file(ours.key, "applied")
+    with caplog.at_level(logging.DEBUG, "imapclient"):
+        mailbox.file(ours.key, "applied")
+
+    assert [c for c in imap_commands(caplog) if c.startswith(("UID MOVE", "UID COPY", "UID STORE", "UID EXPUNGE", "EXPUNGE"))] \
+        == [f'UID COPY {uid} "Allocations.Applied"', f"UID STORE {uid} +FLAGS.SILENT (\\\\Deleted)", f"UID EXPUNGE {uid}"]
 
     assert dovecot.messages("Allocations.Applied") == [mail("ours")]
     assert dovecot.messages("INBOX") == [mail("theirs")]
     assert DELETED in next(iter(dovecot.flags().values()))
 
 
-def test_without_move_and_uidplus_the_filed_message_is_only_flagged_deleted(start_dovecot, imap_mailbox):
+def test_without_move_and_uidplus_the_filed_message_is_only_flagged_deleted(start_dovecot, imap_mailbox, caplog):
     server = start_dovecot(imap_capability="IMAP4rev1 LITERAL+ IDLE")  # no MOVE, UIDPLUS or NAMESPACE
     ours = server.append(mail("ours"))
     theirs = server.append(mail("theirs"), flags=(DELETED,))
     mailbox = imap_mailbox(server)  # use_move=True, but the server does not offer it
     first = next(iter(mailbox.fetch(1, checkpoint=None)))
 
-    mailbox.file(first.key, "applied")
+    with caplog.at_level(logging.DEBUG, "imapclient"):
+        mailbox.file(first.key, "applied")
+
+    assert not [c for c in imap_commands(caplog) if "MOVE" in c or "EXPUNGE" in c]
 
     assert server.messages("Allocations.Applied") == [mail("ours")]
     assert server.uids() == [ours, theirs]  # no EXPUNGE at all: it could remove "theirs"
