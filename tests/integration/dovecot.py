@@ -205,31 +205,67 @@ class Dovecot:
 
 # ---------------------------------------------------------------------------- configuration
 
+# Learned on Debian's 2.3.19: login processes never run as root (they drop to dovenull), the
+# mail belongs to the dovecot user, and nothing is chrooted (the tmp dir is not a chroot).
+CONFIG = """\
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+first_valid_uid = 1
+auth_failure_delay = 0
+mail_location = maildir:{root}/mail/%u
+auth_mechanisms = plain login {oauth2_mechanisms}
+{tls_settings}
+{capability}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+{oauth2_passdb}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={root}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {imaps_port}
+  }}
+  chroot =
+}}
+service anvil {{
+  chroot =
+}}
+"""
+TLS_SETTINGS = "ssl = required\ndisable_plaintext_auth = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem"
+PLAIN_SETTINGS = "ssl = no\ndisable_plaintext_auth = no"
+OAUTH2_PASSDB = "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {root}/dovecot-oauth2.conf.ext\n}}"
+OAUTH2_EXT = """\
+introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
+
 def _config(root: Path, port: int, *, imaps_port: int, oauth2_url: str | None, imap_capability: str | None) -> str:
-    tls = imaps_port != 0
-    lines = [
-        f"base_dir = {root}/run", f"state_dir = {root}/state", f"log_path = {root}/dovecot.log",
-        "protocols = imap", "listen = 127.0.0.1", "first_valid_uid = 1", "auth_failure_delay = 0",
-        f"mail_location = maildir:{root}/mail/%u",
-        f"ssl = {'required' if tls else 'no'}", f"disable_plaintext_auth = {'yes' if tls else 'no'}",
-        f"auth_mechanisms = plain login{' xoauth2 oauthbearer' if oauth2_url else ''}",
-    ]
-    if tls:
-        lines += [f"ssl_cert = <{root}/cert.pem", f"ssl_key = <{root}/key.pem"]
-    if imap_capability:
-        lines.append(f"imap_capability = {imap_capability}")
-    lines += ["passdb {", "  driver = passwd-file", f"  args = scheme=PLAIN username_format=%u {root}/passwd", "}"]
+    """dovecot.conf for one instance; imaps_port 0 means plain text only (no STARTTLS offered)."""
     if oauth2_url:
-        (root / "dovecot-oauth2.conf.ext").write_text(
-            f"introspection_mode = post\nintrospection_url = {oauth2_url}\nforce_introspection = yes\n"
-            "username_attribute = username\nactive_attribute = active\nactive_value = true\n")
-        lines += ["passdb {", "  driver = oauth2", "  mechanisms = xoauth2 oauthbearer",
-                  f"  args = {root}/dovecot-oauth2.conf.ext", "}"]
-    lines += ["userdb {", "  driver = static", f"  args = uid=dovecot gid=dovecot home={root}/mail/%u", "}",
-              "service imap-login {", "  inet_listener imap {", "    address = 127.0.0.1", f"    port = {port}", "  }",
-              "  inet_listener imaps {", "    address = 127.0.0.1", f"    port = {imaps_port}", "  }",
-              "  chroot =", "}", "service anvil {", "  chroot =", "}"]
-    return "\n".join(lines) + "\n"
+        (root / "dovecot-oauth2.conf.ext").write_text(OAUTH2_EXT.format(url=oauth2_url))
+    return CONFIG.format(
+        root=root, port=port, imaps_port=imaps_port,
+        tls_settings=(TLS_SETTINGS if imaps_port else PLAIN_SETTINGS).format(root=root),
+        capability=f"imap_capability = {imap_capability}" if imap_capability else "",
+        oauth2_mechanisms="xoauth2 oauthbearer" if oauth2_url else "",
+        oauth2_passdb=OAUTH2_PASSDB.format(root=root) if oauth2_url else "")
 
 
 def _trusted_certificate(root: Path) -> ssl.SSLContext:

@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 from bot.ledger.database import make_engine
 from bot.ledger.leases import acquire_lease
 from bot.ledger.tables import OutboundMessage
-
 from tests.integration.conftest import REPO, TOM, allocbot_command, deliver, request_mail, standard_ledger
 
 APPLIED = "Please allocate payment PY00000001 to invoice G000000001."
