@@ -96,8 +96,9 @@ class _Watch:
                 raise ConnectionLost(f"server said BYE: {responses}")
             if reports_new_mail(responses):
                 self._notify("new mail")
+            # woken early with nothing to read: the socket may be at EOF (closed without BYE)
             woke_empty = not responses and time.monotonic() - started < self.check_seconds / 2
-            if woke_empty or time.monotonic() >= renew_at:  # woke with nothing to read: maybe EOF
+            if woke_empty or time.monotonic() >= renew_at:
                 self._renew(client)
                 renew_at = time.monotonic() + self.renew_seconds
         client.idle_done()
@@ -131,6 +132,7 @@ def watch_folder(connect: Callable[[], IMAPClient], folder: str, on_mail: Callab
                  stop: threading.Event, *, renew_seconds: float = 600, backoff: Backoff = Backoff(base=1, cap=60),
                  mailbox: str = "", check_seconds: float = CHECK_SECONDS) -> bool:
     """Until `stop` is set, call `on_mail` whenever mail arrives in `folder` (and once after
-    each connect). True when stopped; False at the first connection if the server lacks IDLE."""
+    each connect). True when stopped; False at the first connection if the server lacks IDLE.
+    `on_mail` runs on this thread: it should hand the work on (wake a job), not do it."""
     return _Watch(connect, folder, on_mail, stop, renew_seconds=renew_seconds, backoff=backoff,
                   mailbox=mailbox or folder, check_seconds=check_seconds).run()
