@@ -24,8 +24,14 @@ def unfiled(session: Session, *, limit: int, after: int = 0) -> list[tuple[int, 
     return [tuple(row) for row in session.exec(stmt).all()]  # type: ignore[misc]
 
 
+GIVE_UP_AFTER = 3  # consecutive failures: the server is down, not just one message odd
+
+
 def file_decided(app: App, report: CycleReport, guard: Guard | None = None) -> None:
-    guard, last = guard or Guard(), 0
+    """File every decided message not yet filed; one that fails is skipped (and tried again
+    next cycle), so one odd message never holds up the rest; several failures in a row mean
+    the server is away, and filing waits for the next cycle."""
+    guard, last, failures = guard or Guard(), 0, 0
     while True:
         with Session(app.engine) as session:
             rows = unfiled(session, limit=app.settings.batch_size, after=last)
@@ -37,8 +43,13 @@ def file_decided(app: App, report: CycleReport, guard: Guard | None = None) -> N
                 try:
                     app.mailbox.file(source, status, message_id=message_id)
                 except MailboxError as exc:
-                    log.warning("filing stopped, retried next cycle: %s", exc, extra={"event": "file_failed", "inbound_id": inbound_id})
-                    return
+                    failures += 1
+                    log.warning("not filed, tried again next cycle: %s", exc, extra={"event": "file_failed", "inbound_id": inbound_id})
+                    if failures >= GIVE_UP_AFTER:
+                        report.stopped = report.stopped or "mailbox refused filing"
+                        return
+                    continue
+                failures = 0
             with Session(app.engine) as session:
                 session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id).values(filed_at=app.clock()))
                 session.commit()
