@@ -67,7 +67,9 @@ def parse_endpoint(url: str) -> Endpoint:
     auth_opt = query.get("auth", "")
     if auth_opt not in ("", "password", "xoauth2", "none"):
         raise EndpointError(f"auth={auth_opt} is not password, xoauth2 or none")
-    auth: Auth = auth_opt or ("password" if password else ("xoauth2" if username else "none"))  # type: ignore[assignment]
+    if not auth_opt and username and not password:  # an empty password variable must not silently mean "token"
+        raise EndpointError("a user without a password: write user:password@, or add ?auth=xoauth2 for a token")
+    auth: Auth = auth_opt or ("password" if password else "none")  # type: ignore[assignment]
     if auth == "password" and not (username and password):
         raise EndpointError("password login needs user:password@ in the URL")
     if auth == "xoauth2" and not username:

@@ -73,6 +73,11 @@ class Dovecot:
         return self.root / "dovecot.conf"
 
     @property
+    def ca_file(self) -> Path:
+        """The CA that signed the TLS variant's certificate (PEM)."""
+        return self.root / "ca.pem"
+
+    @property
     def maildir(self) -> Path:
         return self.root / "mail" / USER
 
@@ -278,6 +283,7 @@ def _trusted_certificate(root: Path) -> ssl.SSLContext:
     for pem in cert.cert_chain_pems[1:]:
         pem.write_to_path(str(root / "cert.pem"), append=True)
     cert.private_key_pem.write_to_path(str(root / "key.pem"))
+    ca.cert_pem.write_to_path(str(root / "ca.pem"))  # for settings' tls_ca_file
     context = ssl.create_default_context()
     ca.configure_trust(context)
     return context

@@ -286,3 +286,44 @@ def test_sigterm_stops_the_worker_cleanly(tmp_path, dovecot, smtp_server):
 def _ledger(tmp_path: Path) -> Path:
     from tests.integration.conftest import standard_ledger
     return standard_ledger(tmp_path / "ledger")
+
+
+def test_tls_and_xoauth2_on_both_servers_from_settings_alone(tmp_path, database_url, engines, start_dovecot, smtp_server):
+    """What a Microsoft 365 or Gmail set-up looks like: imaps:// and STARTTLS, XOAUTH2 tokens
+    from the configured token source, an in-house CA from tls_ca_file; built by bootstrap."""
+    from tests.integration.dovecot import VALID_TOKEN
+
+    dovecot = start_dovecot(tls=True, oauth2=True)
+    smtp = smtp_server.start(tls="starttls", xoauth2_token=VALID_TOKEN)
+    bundle = tmp_path / "ca-bundle.pem"
+    bundle.write_bytes(dovecot.ca_file.read_bytes() + Path(smtp.ca_file).read_bytes())
+    world = BotWorld(root=tmp_path, database_url=database_url, engines=engines, settings_overrides={
+        "mailbox": dovecot.url(tls="implicit", auth="xoauth2"), "outbox": smtp.url, "tls_ca_file": str(bundle),
+        "oauth": {"provider": "command", "command": f"{sys.executable} -c \"print('{VALID_TOKEN}')\""}})
+    world.import_ledger()
+    dovecot.append(request_mail(body=APPLY, message_id="<oauth@bluepeak.example>"))
+
+    report = world.run()
+
+    assert report.decided == {"applied": 1} and report.sent == 1 and report.filed == 1
+    assert world.app.mailbox.name.startswith("imaps://bot@127.0.0.1:")
+    assert [m["In-Reply-To"] for m in replies(smtp)] == ["<oauth@bluepeak.example>"]
+    assert smtp.auth_mechanisms == ["XOAUTH2"]
+    assert "method=XOAUTH2" in dovecot.log() or "xoauth2" in dovecot.log().lower()
+
+
+def test_a_wrong_token_is_a_clear_error_and_nothing_is_lost(tmp_path, database_url, engines, start_dovecot, smtp_server):
+    dovecot = start_dovecot(oauth2=True)
+    world = BotWorld(root=tmp_path, database_url=database_url, engines=engines, settings_overrides={
+        "mailbox": dovecot.url(auth="xoauth2"), "outbox": f"file:{tmp_path}/outbox",
+        "oauth": {"provider": "command", "command": f"{sys.executable} -c \"print('expired-token')\""}})
+    dovecot.append(request_mail(body=APPLY))
+    env = {**os.environ, "DATABASE_URL": database_url, "ALLOCBOT_MAILBOX": dovecot.url(auth="xoauth2"),
+           "ALLOCBOT_OUTBOX": f"file:{tmp_path}/outbox", "ALLOCBOT_OAUTH__PROVIDER": "command",
+           "ALLOCBOT_OAUTH__COMMAND": f"{sys.executable} -c \"print('expired-token')\""}
+
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--once"], env=env, cwd=REPO, capture_output=True, text=True)
+
+    assert result.returncode == 1
+    assert "login" in result.stderr and "AUTHENTICATIONFAILED" in result.stderr and "expired-token" not in result.stderr
+    assert dovecot.uids("INBOX") != [] and world.export() == []  # still waiting on the server, nothing half-done

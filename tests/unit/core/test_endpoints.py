@@ -63,6 +63,8 @@ BAD = [
     pytest.param("imaps://h/?auth=xoauth2", "XOAUTH2 needs the mailbox user", id="imap-xoauth2-without-user"),
     pytest.param("smtp://u@h?auth=password", "password login needs user:password", id="password-auth-without-password"),
     pytest.param("smtp://:pw@h", "password login needs user:password", id="password-without-user"),
+    pytest.param("imaps://u@h/INBOX", "a user without a password", id="user-without-password-or-auth"),
+    pytest.param("smtps://u:@h", "a user without a password", id="empty-password-is-not-a-token"),
     pytest.param("imaps://mail.example/INBOX", "IMAP needs a login", id="imap-without-login"),
     pytest.param("imap://h?auth=none&tls=off", "IMAP needs a login", id="imap-auth-none"),
     pytest.param("imaps://u:pw@h:99999/", "bad port", id="port-out-of-range"),
