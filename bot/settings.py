@@ -13,13 +13,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from bot.endpoints import EndpointError, parse_endpoint
 from bot.reading.identifiers import letter_prefix
 
 DEFAULT_CONFIG = Path("config/allocbot.toml")
+
+
+_ADAPTER_URLS = {  # setting → (accepted form, as said in the error)
+    "mailbox": (r"^(maildir:.+|imaps?://.+)$", "maildir:PATH or an imap:// / imaps:// URL"),
+    "outbox": (r"^(file:.+|smtps?://.+)$", "file:PATH or an smtp:// / smtps:// URL"),
+}
 
 
 class SettingsError(Exception):
@@ -130,19 +136,18 @@ class Settings(BaseSettings):
             raise ValueError("must start with a literal letter prefix, e.g. G\\d{9}")
         return value
 
-    @field_validator("mailbox")
+    @field_validator("mailbox", "outbox")
     @classmethod
-    def _mailbox_url(cls, value: str) -> str:
-        if not re.match(r"^(maildir:.+|imaps?://.+)$", value):
-            raise ValueError("must be maildir:PATH or an imap:// / imaps:// URL")
-        return _checked_endpoint(value)
-
-    @field_validator("outbox")
-    @classmethod
-    def _outbox_url(cls, value: str) -> str:
-        if not re.match(r"^(file:.+|smtps?://.+)$", value):
-            raise ValueError("must be file:PATH or an smtp:// / smtps:// URL")
-        return _checked_endpoint(value)
+    def _adapter_url(cls, value: str, info: ValidationInfo) -> str:
+        pattern, form = _ADAPTER_URLS[info.field_name]
+        if not re.match(pattern, value):
+            raise ValueError(f"must be {form}")
+        if "://" in value:
+            try:
+                parse_endpoint(value)
+            except EndpointError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("digest_time")
     @classmethod
@@ -196,15 +201,6 @@ class Settings(BaseSettings):
     @property
     def payment_prefix(self) -> str:
         return letter_prefix(self.payment_pattern)
-
-
-def _checked_endpoint(value: str) -> str:
-    if "://" in value:
-        try:
-            parse_endpoint(value)
-        except EndpointError as exc:
-            raise ValueError(str(exc)) from None
-    return value
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -164,6 +164,20 @@ def request_mail(sender: str = ANN, body: str = "Please allocate payment PY00000
     return msg.as_bytes()
 
 
+def choke_on_subject(monkeypatch, marker: str = "CHOKE") -> None:
+    """Make the reader fail (as on absurdly nested MIME) for mail whose subject holds `marker`."""
+    import bot.service
+
+    real_read = bot.service.read_message
+
+    def choking_read(msg, **kwargs):
+        if marker in str(msg["Subject"]):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_read(msg, **kwargs)
+
+    monkeypatch.setattr(bot.service, "read_message", choking_read)
+
+
 def parse_mail(raw: bytes) -> EmailMessage:
     return BytesParser(policy=policy.default).parsebytes(raw)
 

@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-import bot.service
 from bot.ledger.checkpoints import checkpoint_for
 from bot.ledger.tables import AuditEvent
 from bot.worker import Worker
-from tests.integration.conftest import ANN, REPO, BotWorld, request_mail
+from tests.integration.conftest import ANN, REPO, BotWorld, choke_on_subject, request_mail
 
 pytestmark = pytest.mark.dovecot
 
@@ -122,14 +121,7 @@ def test_a_new_uidvalidity_rereads_the_folder_and_processes_nothing_twice(real_w
 
 
 def test_a_message_that_breaks_the_parser_is_quarantined_and_the_cycle_goes_on(real_world, monkeypatch):
-    real_read = bot.service.read_message
-
-    def choking_read(msg, **kwargs):
-        if "CHOKE" in str(msg["Subject"]):
-            raise RecursionError("maximum recursion depth exceeded")
-        return real_read(msg, **kwargs)
-
-    monkeypatch.setattr(bot.service, "read_message", choking_read)
+    choke_on_subject(monkeypatch)
     real_world.dovecot.append(request_mail(subject="CHOKE", body=APPLY, message_id="<choke@bluepeak.example>"))
     real_world.dovecot.append(request_mail(body=APPLY, message_id="<fine@bluepeak.example>"))
 

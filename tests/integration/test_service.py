@@ -14,6 +14,7 @@ import bot.service
 from bot.replies.file import FileOutbox
 from bot.replies.outbox import Connectionless, DeliveryError
 from tests.integration.conftest import (
+    choke_on_subject,
     ANN, BOT_ADDRESS, TOM, BotWorld, body_text, parse_mail, request_mail,
 )
 
@@ -156,14 +157,7 @@ def test_our_own_reply_coming_back_is_ignored(world):
 # --------------------------------------------------------------------------- failures
 
 def test_a_message_the_parser_chokes_on_goes_to_review_and_the_cycle_goes_on(world, monkeypatch):
-    real_read = bot.service.read_message
-
-    def choking_read(msg, **kwargs):
-        if "CHOKE" in str(msg["Subject"]):
-            raise RecursionError("maximum recursion depth exceeded")
-        return real_read(msg, **kwargs)
-
-    monkeypatch.setattr(bot.service, "read_message", choking_read)
+    choke_on_subject(monkeypatch)
     world.deliver(request_mail(subject="CHOKE on this", body=APPLY_PY1_G1, message_id="<choke@bluepeak.example>"))
     world.deliver(request_mail(body=APPLY_PY1_G1, message_id="<fine@bluepeak.example>"))
 
