@@ -3,7 +3,7 @@ has decided a mix of mail: what billing operations read in `allocbot status` and
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session
