@@ -462,3 +462,44 @@ def test_a_folded_message_id_still_recognises_the_second_delivery(world):
     assert (report.stored, report.duplicates) == (1, 1)
     assert world.allocations() == [("PY00000001", "G000000001", 100_00)]
     assert len(world.outbox_files()) == 1
+
+
+# --------------------------------------------------------------------------- stopping
+
+def test_a_stop_request_finishes_the_message_in_hand_and_leaves_the_rest_waiting(world, monkeypatch):
+    """SIGTERM sets the guard's stop event: the message being decided is committed whole,
+    the next ones stay stored as `received` for the next worker run."""
+    from bot.cycle import Guard
+
+    guard = Guard()
+    real_decide = bot.service.decide
+
+    def decide_then_get_stopped(*args, **kwargs):
+        guard.stop.set()  # the signal arrives while the first message is being decided
+        return real_decide(*args, **kwargs)
+
+    monkeypatch.setattr(bot.service, "decide", decide_then_get_stopped)
+    for n in range(3):
+        world.deliver(request_mail(body=f"Please allocate 10.00 USD of payment PY00000002 to invoice G000000002. ({n})"))
+    bot.service.intake(world.app, bot.service.CycleReport())
+
+    report = bot.service.CycleReport()
+    bot.service.decide_stored(world.app, report, guard)
+
+    assert report.decided == {"applied": 1} and report.stopped == "stop requested"
+    assert sorted(r["status"] for r in world.export()) == ["applied", "received", "received"]
+    assert world.allocations() == [("PY00000002", "G000000002", 10_00)]
+    monkeypatch.setattr(bot.service, "decide", real_decide)
+    assert world.run().decided == {"applied": 2}  # the next run takes them up
+
+
+def test_a_job_past_its_deadline_takes_no_new_message(world):
+    import time
+
+    from bot.cycle import Guard
+
+    world.deliver(request_mail(body=APPLY_PY1_G1))
+    report = bot.service.run_cycle(world.app, Guard(deadline=time.monotonic() - 1))
+
+    assert report.stopped == "deadline" and sum(report.decided.values()) == 0
+    assert [r["status"] for r in world.export()] == ["received"]  # stored, waiting, not lost
