@@ -19,9 +19,11 @@ app = typer.Typer(help="allocbot: applies payment allocation requests from a mai
 ledger_cli = typer.Typer(help="The known invoices and payments.", no_args_is_help=True)
 billing_cli = typer.Typer(help="An account's billing view.", no_args_is_help=True)
 requests_cli = typer.Typer(help="The stored requests.", no_args_is_help=True)
+users_cli = typer.Typer(help="Who may sign in to the web UI.", no_args_is_help=True)
 app.add_typer(ledger_cli, name="ledger")
 app.add_typer(billing_cli, name="billing")
 app.add_typer(requests_cli, name="requests")
+app.add_typer(users_cli, name="users")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # one error, one line, whatever the terminal width
 
@@ -134,6 +136,34 @@ def requests_export(format: str = typer.Option("jsonl", "--format", help="Only j
     with Session(application.engine) as session:
         for record in export_requests(session):
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@users_cli.command("add")
+def users_add(email: str, role: str = typer.Option(..., "--role", help="billing_admin (acts) or viewer (reads)"),
+              password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input instead of asking.")) -> None:
+    """Create a web UI user with an argon2-hashed password (asked for twice, not echoed)."""
+    from bot.ledger.users import UserError, add_user
+
+    application = _app()
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with Session(application.engine) as session:
+        try:
+            user = add_user(session, email=email, password=password, role=role, now=application.clock())
+        except UserError as exc:
+            err.print(f"[red]user not added:[/red] {exc}")
+            raise typer.Exit(1) from None
+        session.commit()
+        console.print(f"added {user.email} ({user.role})")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """The web UI's users and their roles."""
+    from bot.ledger.users import list_users
+
+    with Session(_app().engine) as session:
+        for user in list_users(session):
+            console.print(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}")
 
 
 @app.command("demo")

@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     digest_time: str = "07:00"  # UTC, HH:MM
     log_format: Literal["text", "json"] = "text"
 
+    # --- the web UI (allocbot web) ---
+    # Signs session cookies. Every web instance must share it; "" keeps a random one in
+    # var/web-secret (fine for one machine, not for several).
+    web_secret_key: str = ""
+    web_secure_cookies: bool = False  # set true behind HTTPS: cookies are then sent over HTTPS only
+    web_session_hours: float = Field(default=12.0, gt=0)
+    web_page_size: int = Field(default=50, ge=5, le=500)
+
     @classmethod
     def settings_customise_sources(
         cls,

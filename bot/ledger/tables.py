@@ -96,12 +96,18 @@ class Allocation(SQLModel, table=True):
 class ReviewItem(SQLModel, table=True):
     """The exception queue: one row per request a person must look at."""
 
+    __table_args__ = (Index("ix_reviewitem_status_created", "status", "created_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     inbound_id: int = Field(foreign_key="inboundmessage.id", unique=True)
     case_ref: str = Field(unique=True, max_length=32)
-    status: str = Field(default="open", max_length=16)  # open | closed
+    status: str = Field(default="open", max_length=16)  # open | waiting (partner asked) | closed
     reasons: str = Field(default="", max_length=1024)
     created_at: datetime
+    # How a person closed it: approved | edited | rejected | dismissed | cancelled; "" while open.
+    resolution: str = Field(default="", max_length=16)
+    closed_at: datetime | None = None
+    closed_by: str = Field(default="", max_length=320)
 
 
 class OutboundMessage(SQLModel, table=True):
@@ -162,3 +168,17 @@ class JobRun(SQLModel, table=True):
     last_failed_at: datetime | None = None
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     last_summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to the web UI: `billing_admin` acts, `viewer` reads."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=320)  # stored lower-case
+    password_hash: str = Field(max_length=512)  # argon2id
+    role: str = Field(max_length=32)
+    active: bool = True
+    created_at: datetime
+    # In every session cookie; signing out raises it, which ends every session of the user
+    # (a copied cookie included) although sessions are kept in signed cookies only.
+    session_version: int = 0

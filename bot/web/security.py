@@ -1,0 +1,65 @@
+"""Sessions, sign-in state and CSRF: signed cookies only, no server-side state, so any web
+instance can serve any request.
+
+The session cookie (Starlette's SessionMiddleware, itsdangerous-signed) is HttpOnly,
+SameSite=Lax and, with `web_secure_cookies`, HTTPS-only. It holds the user id and a CSRF
+token; signing in starts a fresh session (no fixation), signing out empties it. Every form
+carries the token and every POST is refused without it."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+
+from bot.settings import Settings
+
+SECRET_FILE = Path("var/web-secret")
+
+
+def secret_key(settings: Settings, *, fallback: Path = SECRET_FILE) -> str:
+    """The configured key, or one kept in var/web-secret (created once, owner-only)."""
+    if settings.web_secret_key:
+        return settings.web_secret_key
+    if not fallback.exists():
+        fallback.parent.mkdir(parents=True, exist_ok=True)
+        fallback.touch(mode=0o600)
+        fallback.write_text(secrets.token_urlsafe(48))
+    return fallback.read_text().strip()
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token, made on first use."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def start_session(request: Request, *, user_id: int, version: int) -> None:
+    """A new session for a user who just proved who they are: whatever the browser had
+    before (a planted cookie included) is dropped, and the CSRF token is new."""
+    request.session.clear()
+    request.session["uid"] = user_id
+    request.session["ver"] = version
+    request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def end_session(request: Request) -> None:
+    request.session.clear()
+
+
+async def require_csrf(request: Request) -> None:
+    """Dependency for every POST: the form's csrf_token must equal the session's."""
+    form = await request.form()
+    sent = form.get("csrf_token")
+    expected = request.session.get("csrf")
+    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+        raise HTTPException(status_code=403, detail="This form has expired or did not come from this site. Reload the page and try again.")
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: only a path on this site (no //host, no scheme)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
