@@ -18,6 +18,7 @@ from bot.bootstrap import bootstrap
 from bot.ledger import store
 from bot.ledger.export import export_requests
 from bot.ledger.importer import import_ledger
+from bot.ledger.users import add_user, user_by_email
 from bot.service import run_cycle
 from bot.settings import Settings
 
@@ -98,6 +99,11 @@ def _reset(settings: Settings) -> None:
         shutil.rmtree(setting, ignore_errors=True)
 
 
+# Demo sign-ins for the web UI; a real installation adds its own with `allocbot users add`.
+DEMO_USERS = (("ops@billing.example", "billing_admin"), ("viewer@billing.example", "viewer"))
+DEMO_PASSWORD = "allocbot-demo-only"
+
+
 def run_demo(settings: Settings, console: Console, *, reset: bool) -> int:
     if not settings.mailbox.startswith("maildir:") or not settings.outbox.startswith("file:"):
         console.print("[red]the demo runs on the embedded defaults: a maildir: mailbox and a file: outbox[/red]")
@@ -115,6 +121,9 @@ def run_demo(settings: Settings, console: Console, *, reset: bool) -> int:
         ledger_dir = Path(settings.mailbox.removeprefix("maildir:")).parent / "demo-ledger"
         write_demo_ledger(ledger_dir)
         import_ledger(session, ledger_dir)
+        for email, role in DEMO_USERS:
+            if user_by_email(session, email=email) is None:
+                add_user(session, email=email, password=DEMO_PASSWORD, role=role, now=app.clock())
         session.commit()
     write_demo_mailbox(Path(settings.mailbox.removeprefix("maildir:")), app.clock().astimezone(UTC))
     report = run_cycle(app)
@@ -130,4 +139,6 @@ def run_demo(settings: Settings, console: Console, *, reset: bool) -> int:
     outbox = Path(settings.outbox.removeprefix("file:")).resolve()
     console.print(f"{report.stored} requests read, {report.sent} replies written to {outbox}")
     console.print(f"database: {settings.database_url} — try `allocbot billing show 1001` or `allocbot requests export --format jsonl`")
+    console.print(f"web UI: `allocbot web`, then http://127.0.0.1:8000 — sign in as {DEMO_USERS[0][0]} (acts) or "
+                  f"{DEMO_USERS[1][0]} (reads), password {DEMO_PASSWORD!r} (demo only)")
     return 0

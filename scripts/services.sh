@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the servers the test suite talks to are there: PostgreSQL running on
-# 127.0.0.1:5432, and Dovecot's IMAP server installed (the tests start their own throwaway
-# Dovecot on a loopback port). Installs what is missing from Debian's packages (as root);
+# 127.0.0.1:5432, Dovecot's IMAP server installed (the tests start their own throwaway
+# Dovecot on a loopback port), and Debian's Chromium for the Playwright browser tests. Installs what is missing from Debian's packages (as root);
 # with CI=true a server that cannot be had is an error, never a silent skip.
 set -uo pipefail
 
@@ -28,6 +28,22 @@ elif [ "${CI:-}" = "true" ]; then
   exit 1
 else
   echo "warning: Dovecot is not installed; the IMAP tests will be skipped (they fail when CI=true)" >&2
+fi
+
+# Browser tests drive Debian's Chromium with Playwright (never a browser Playwright downloads).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Chromium from Debian's packages (for the browser tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+if command -v chromium >/dev/null 2>&1; then
+  echo "Chromium is installed: $(command -v chromium)"
+elif [ "${CI:-}" = "true" ]; then
+  echo "Chromium (Debian package chromium) is not installed and could not be installed" >&2
+  exit 1
+else
+  echo "warning: Chromium is not installed; the browser tests will be skipped (they fail when CI=true)" >&2
 fi
 
 if ! pg_up && ls /etc/postgresql/*/main >/dev/null 2>&1; then
