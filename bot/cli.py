@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import sys
 from pathlib import Path
 
@@ -78,7 +80,7 @@ def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, d
 
     application = _app()
     try:
-        report = run_cycle(application)
+        report = run_cycle(application, holder=f"run-once:{socket.gethostname()}:{os.getpid()}")
     except MailboxError as exc:
         record_job(application.engine, name="cycle", now=application.clock(), error=str(exc))
         err.print(f"[red]mailbox {application.mailbox.name}: {exc}[/red]")
@@ -86,9 +88,7 @@ def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, d
     finally:
         application.mailbox.close()
     record_job(application.engine, name="cycle", now=application.clock(), summary=report.summary())
-    decided = ", ".join(f"{k}={v}" for k, v in sorted(report.decided.items())) or "none"
-    console.print(f"stored={report.stored} duplicates={report.duplicates} decided: {decided} filed={report.filed} "
-                  f"replies sent={report.sent} deferred={report.deferred} failed={report.failed}")
+    console.print(report.summary(), markup=False)
 
 
 @app.command("worker")
@@ -108,7 +108,11 @@ def status() -> None:
     Exits 1 when the mailbox cannot be reached."""
     from bot.status import gather_status, print_status
 
-    report = gather_status(_app())
+    application = _app()
+    try:
+        report = gather_status(application)
+    finally:
+        application.mailbox.close()
     print_status(report, console)
     if not report.health.reachable:
         raise typer.Exit(1)

@@ -12,17 +12,19 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, replace
+from datetime import timedelta
 
 from sqlmodel import Session
 
 from bot.bootstrap import App
-from bot.cycle import CycleReport, Guard
+from bot.cycle import CycleReport, Guard, LeaseTicket
 from bot.deciding.match import decide
 from bot.deciding.sender import identify_sender
 from bot.intake.classify import classify
 from bot.intake.filing import file_decided
 from bot.intake.storing import dedup_key, intake
 from bot.ledger import journal, store
+from bot.ledger.leases import acquire_lease, release_lease
 from bot.ledger.tables import InboundMessage
 from bot.model import Decision, Reason, Status
 from bot.reading.mime import header, parse_bytes
@@ -33,6 +35,7 @@ from bot.replies.sending import send_outbox
 __all__ = ["CycleReport", "Guard", "dedup_key", "decide_stored", "file_decided", "intake", "run_cycle", "send_outbox"]
 
 log = logging.getLogger("allocbot.service")
+INTAKE_LEASE = "intake"  # one process reads (and moves mail in) the mailbox at a time
 
 
 def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
@@ -126,11 +129,34 @@ def _decide_batch(app: App, report: CycleReport, waiting: list[int], guard: Guar
     return True
 
 
-def run_cycle(app: App, guard: Guard | None = None) -> CycleReport:
-    """One scheduled cycle (`allocbot run --once`): fetch and store, decide, file, send."""
+def take_intake_lease(app: App, *, holder: str) -> LeaseTicket | None:
+    """The mailbox lease for `holder`, or None while another process reads the mailbox."""
+    ticket = LeaseTicket(INTAKE_LEASE, holder, timedelta(seconds=app.settings.lease_seconds))
+    with Session(app.engine) as session:
+        held = acquire_lease(session, name=ticket.name, holder=holder, now=app.clock(), ttl=ticket.ttl)
+        session.commit()
+    return ticket if held else None
+
+
+def run_cycle(app: App, guard: Guard | None = None, *, holder: str | None = None) -> CycleReport:
+    """One scheduled cycle (`allocbot run --once`): fetch and store, decide, file, send.
+
+    With a `holder`, the mailbox steps (store, file) run only under the intake lease, so a
+    cycle next to a running worker never reads or moves mail at the same time as it; deciding
+    and sending claim row by row and always run."""
     report, guard = CycleReport(), guard or Guard()
-    intake(app, report, guard)
+    ticket = take_intake_lease(app, holder=holder) if holder else None
+    mailbox_guard = replace(guard, lease=ticket) if ticket else guard
+    if holder and ticket is None:
+        report.stopped = "another process holds the intake lease"
+    else:
+        intake(app, report, mailbox_guard)
     decide_stored(app, report, guard)
-    file_decided(app, report, guard)
+    if not (holder and ticket is None):
+        file_decided(app, report, mailbox_guard)
     send_outbox(app, report, guard)
+    if ticket:
+        with Session(app.engine) as session:
+            release_lease(session, name=ticket.name, holder=holder, now=app.clock())
+            session.commit()
     return report

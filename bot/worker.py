@@ -33,16 +33,15 @@ from bot.ledger.jobruns import job_started, record_job
 from bot.ledger.leases import acquire_lease, release_lease
 from bot.replies.digest import queue_digest
 from bot.retry import Backoff
-from bot.service import decide_stored, file_decided, intake, send_outbox
+from bot.service import INTAKE_LEASE, decide_stored, file_decided, intake, send_outbox
 
 log = logging.getLogger("allocbot.worker")
-INTAKE_LEASE = "intake"
 WATCHDOG_GRACE_SECONDS = 120
 
 
 def overdue_jobs(running: dict[str, float], *, now: float, limit: float) -> list[str]:
     """Jobs that have run longer than `limit` seconds (monotonic times)."""
-    return sorted(name for name, started in running.items() if now - started > limit)
+    return sorted(name for name, started in list(running.items()) if now - started > limit)  # a copy: jobs change it
 
 
 class Worker:
@@ -126,18 +125,29 @@ class Worker:
                 pass
         finally:
             self.running.pop(name, None)
+            if name == "intake" and self.mail_waiting.is_set():  # IDLE spoke as this run was ending
+                self._run_intake_at(self.app.clock() + timedelta(seconds=1))
 
     def intake_job(self, guard: Guard) -> CycleReport:
-        report = CycleReport()
+        """Store (under the lease), decide, file (under the lease), send; again while IDLE
+        reported more mail meanwhile. A mailbox that cannot be reached does not stop deciding
+        and sending what is already stored; the job still ends as failed, so status shows it."""
+        report, unreachable = CycleReport(), None
         while True:
             self.mail_waiting.clear()
             holding = self._acquire_lease()
+            leased = Guard(stop=guard.stop, deadline=guard.deadline, lease=self.lease)
             if holding:
-                self._intake_with_reconnect(report, Guard(stop=guard.stop, deadline=guard.deadline, lease=self.lease))
+                try:
+                    self._intake_with_reconnect(report, leased)
+                except MailboxError as exc:
+                    unreachable = exc
             decide_stored(self.app, report, guard)
-            if holding:
-                file_decided(self.app, report, guard)
+            if holding and unreachable is None:
+                file_decided(self.app, report, leased)
             send_outbox(self.app, report, guard)
+            if unreachable is not None:
+                raise unreachable
             if not self.mail_waiting.is_set() or guard.reason_to_stop():
                 return report
 

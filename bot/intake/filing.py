@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from bot.bootstrap import App
 from bot.cycle import CycleReport, Guard
 from bot.intake.mailbox import MailboxError
+from bot.ledger.leases import renew_lease
 from bot.ledger.tables import InboundMessage
 
 log = logging.getLogger("allocbot.filing")
@@ -27,6 +28,14 @@ def unfiled(session: Session, *, limit: int, after: int = 0) -> list[tuple[int, 
 GIVE_UP_AFTER = 3  # consecutive failures: the server is down, not just one message odd
 
 
+def _still_holding(app: App, guard: Guard) -> bool:
+    """Renew the intake lease before moving mail: only its holder moves messages on the server."""
+    with Session(app.engine) as session:
+        held = renew_lease(session, name=guard.lease.name, holder=guard.lease.holder, now=app.clock(), ttl=guard.lease.ttl)
+        session.commit()
+    return held
+
+
 def file_decided(app: App, report: CycleReport, guard: Guard | None = None) -> None:
     """File every decided message not yet filed; one that fails is skipped (and tried again
     next cycle), so one odd message never holds up the rest; several failures in a row mean
@@ -40,11 +49,15 @@ def file_decided(app: App, report: CycleReport, guard: Guard | None = None) -> N
         for inbound_id, source, status, message_id in rows:
             last = inbound_id
             if source:
+                if guard.lease and not _still_holding(app, guard):
+                    report.stopped = "lease lost"
+                    return
                 try:
                     app.mailbox.file(source, status, message_id=message_id)
-                except MailboxError as exc:
+                except Exception as exc:  # noqa: BLE001 - a server refusal or an odd message: skip it, never stop
                     failures += 1
-                    log.warning("not filed, tried again next cycle: %s", exc, extra={"event": "file_failed", "inbound_id": inbound_id})
+                    log.warning("not filed, tried again next cycle: %s", exc, exc_info=not isinstance(exc, MailboxError),
+                                extra={"event": "file_failed", "inbound_id": inbound_id})
                     if failures >= GIVE_UP_AFTER:
                         report.stopped = report.stopped or "mailbox refused filing"
                         return

@@ -65,9 +65,12 @@ class ImapMailbox:
                 bodies = client.fetch(chunk, ["BODY.PEEK[]"])
             for uid in chunk:
                 raw = bodies.get(uid, {}).get(b"BODY[]")
-                if raw is not None:  # gone meanwhile (moved by someone): nothing to read
-                    yield Incoming(key=message_key(folder, uidvalidity, uid), raw=bytes(raw),
-                                   checkpoint=Checkpoint(folder, uidvalidity, uid))
+                if raw is None:  # gone meanwhile (moved by someone else), or the server did not answer for it
+                    log.warning("UID %s of %s gave no body: passed over", uid, folder, extra={
+                        "event": "imap_no_body", "mailbox": self.name, "folder": folder, "uid": uid})
+                    continue
+                yield Incoming(key=message_key(folder, uidvalidity, uid), raw=bytes(raw),
+                               checkpoint=Checkpoint(folder, uidvalidity, uid))
 
     def stored(self, key: str) -> None:
         """Nothing to do: the checkpoint stored with the message already moved past it."""

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.bootstrap import App
 from bot.cycle import CycleReport, Guard
-from bot.intake.mailbox import Incoming, MailboxError
+from bot.intake.mailbox import Incoming
 from bot.ledger import journal, store
 from bot.ledger.checkpoints import advance_checkpoint, checkpoint_for
 from bot.ledger.leases import renew_lease
@@ -69,25 +69,31 @@ def _intake_batch(app: App, report: CycleReport, guard: Guard) -> int:
     count = 0
     for incoming in app.mailbox.fetch(app.settings.batch_size, checkpoint=checkpoint):
         count += 1
-        duplicate = _store(app, incoming, report, guard)
+        file_copy, message_id = _store(app, incoming, report, guard)
         app.mailbox.stored(incoming.key)
-        if duplicate:
-            _file_duplicate(app, incoming)
+        if file_copy:
+            _file_duplicate(app, incoming, message_id)
         if guard.reason_to_stop():
             break
     return count
 
 
-def _store(app: App, incoming: Incoming, report: CycleReport, guard: Guard) -> bool:
-    """Store one message (or record its duplicate delivery); True when it was a duplicate."""
+def _store(app: App, incoming: Incoming, report: CycleReport, guard: Guard) -> tuple[bool, str]:
+    """Store one message (or record its duplicate delivery). Returns (file the copy as
+    ignored?, Message-ID): only when the original is already filed elsewhere. A copy of a
+    message not yet filed stays put — after a UIDVALIDITY change it IS the original, and
+    filing finds it by Message-ID — so a request is never filed as ignored by mistake."""
     key, mid = dedup_key(incoming.raw)
     now = app.clock()
+    file_copy = False
     with Session(app.engine) as session:
         if guard.lease and not renew_lease(session, name=guard.lease.name, holder=guard.lease.holder, now=now, ttl=guard.lease.ttl):
             raise LeaseLost(guard.lease.name)
         try:
             with session.begin_nested():
-                duplicate = store.inbound_by_key(session, dedup_key=key) is not None
+                original = store.inbound_by_key(session, dedup_key=key)
+                duplicate = original is not None
+                file_copy = duplicate and original.filed_at is not None and original.source != incoming.key
                 if not duplicate:
                     from_addr, subject = _summary_headers(incoming.raw)
                     row = journal.add_inbound(session, dedup_key=key, message_id=mid, source=incoming.key, raw=incoming.raw,
@@ -107,13 +113,13 @@ def _store(app: App, incoming: Incoming, report: CycleReport, guard: Guard) -> b
         report.stored += 1
     log.info("message stored" if not duplicate else "duplicate delivery",
              extra={"event": "duplicate_delivery" if duplicate else "message_stored", "source": incoming.key, "message_id": mid})
-    return duplicate
+    return file_copy, mid
 
 
-def _file_duplicate(app: App, incoming: Incoming) -> None:
-    """A second delivery of a stored message leaves the inbox as ignored mail; if the server
-    refuses now, the copy stays where it is (the checkpoint has passed it) and is logged."""
+def _file_duplicate(app: App, incoming: Incoming, message_id: str) -> None:
+    """A second delivery of a message already filed leaves the inbox as ignored mail; if the
+    server refuses now, the copy stays where it is (the checkpoint has passed it) and is logged."""
     try:
-        app.mailbox.file(incoming.key, "ignored", message_id=dedup_key(incoming.raw)[1])
-    except MailboxError as exc:
+        app.mailbox.file(incoming.key, "ignored", message_id=message_id)
+    except Exception as exc:  # noqa: BLE001 - a copy left in the inbox is harmless; the cycle goes on
         log.warning("duplicate not filed: %s", exc, extra={"event": "file_failed", "source": incoming.key})

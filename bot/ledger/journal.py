@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from bot.ledger.tables import AuditEvent, InboundMessage, OutboundMessage, ReviewItem
@@ -51,23 +51,31 @@ def queue_outbound(session: Session, *, inbound_id: int | None, kind: str, to_ad
     return row
 
 
+def _due(now: datetime):
+    """Pending and due (never tried, or its retry time has come), or claimed by a sender that
+    has not finished within its claim (it crashed): that reply is tried again."""
+    waiting = or_(col(OutboundMessage.next_attempt_at).is_(None), col(OutboundMessage.next_attempt_at) <= now)
+    abandoned = col(OutboundMessage.next_attempt_at) <= now
+    return or_((OutboundMessage.status == "pending") & waiting, (OutboundMessage.status == "sending") & abandoned)
+
+
 def pending_outbound(session: Session, *, limit: int, now: datetime, after: int = 0) -> list[OutboundMessage]:
-    """Replies due now (never tried, or their retry time has come), oldest first, ids above
-    `after` (no locks: see claim_outbound)."""
-    stmt = (select(OutboundMessage)
-            .where(OutboundMessage.status == "pending", OutboundMessage.id > after,
-                   or_(col(OutboundMessage.next_attempt_at).is_(None), col(OutboundMessage.next_attempt_at) <= now))
+    """Replies due now, oldest first, ids above `after` (no locks: see claim_outbound)."""
+    stmt = (select(OutboundMessage).where(_due(now), OutboundMessage.id > after)
             .order_by(OutboundMessage.id).limit(limit))
     return list(session.exec(stmt).all())
 
 
-def claim_outbound(session: Session, *, outbound_id: int) -> OutboundMessage | None:
-    """Lock one pending reply for sending until this transaction ends (skipped when another
-    worker holds it), so two workers never hand the same reply to the transport."""
-    stmt = select(OutboundMessage).where(OutboundMessage.id == outbound_id, OutboundMessage.status == "pending")
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return session.exec(stmt).first()
+def claim_outbound(session: Session, *, outbound_id: int, now: datetime, until: datetime) -> OutboundMessage | None:
+    """Take one due reply for sending until `until`, or None when it is not due any more (sent,
+    deferred, or claimed by another worker meanwhile). The claim is a committed row state
+    (`sending`), not a lock held while the server talks, so no transaction stays open during
+    SMTP; a sender that dies leaves the claim to expire, and the reply is tried again."""
+    claimed = session.execute(
+        update(OutboundMessage).where(OutboundMessage.id == outbound_id, _due(now))
+        .values(status="sending", next_attempt_at=until)
+    ).rowcount
+    return session.get(OutboundMessage, outbound_id) if claimed == 1 else None
 
 
 def mark_sent(session: Session, *, outbound: OutboundMessage, now: datetime) -> None:
@@ -83,8 +91,7 @@ def mark_failed(session: Session, *, outbound: OutboundMessage, error: str, retr
     outbound.attempts += 1
     outbound.last_error = error[:2000]
     outbound.next_attempt_at = retry_at
-    if retry_at is None:
-        outbound.status = "failed"
+    outbound.status = "failed" if retry_at is None else "pending"
     session.add(outbound)
 
 

@@ -3,7 +3,7 @@ daily digest. Counting queries only; nothing here writes."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -46,17 +46,6 @@ def queue_stats(session: Session, *, now: datetime) -> QueueStats:
     oldest_pending = session.exec(select(func.min(OutboundMessage.created_at)).where(OutboundMessage.status == "pending")).one()
     today = dict(session.exec(select(InboundMessage.status, func.count())
                               .where(col(InboundMessage.decided_at) >= start_of_day(now)).group_by(InboundMessage.status)).all())
-    return QueueStats(open_items=open_items, oldest_open_at=_aware(oldest_open), waiting=waiting, unfiled=unfiled,
-                      outbox_pending=outbox.get("pending", 0), outbox_deferred=deferred, outbox_failed=outbox.get("failed", 0),
-                      oldest_pending_at=_aware(oldest_pending), decided_today=today)
-
-
-def age(moment: datetime | None, now: datetime) -> timedelta | None:
-    return now - moment if moment else None
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Aggregates (min) bypass the column type on SQLite and come back naive: they are UTC."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+    return QueueStats(open_items=open_items, oldest_open_at=oldest_open, waiting=waiting, unfiled=unfiled,
+                      outbox_pending=outbox.get("pending", 0) + outbox.get("sending", 0), outbox_deferred=deferred,
+                      outbox_failed=outbox.get("failed", 0), oldest_pending_at=oldest_pending, decided_today=today)

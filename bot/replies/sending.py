@@ -20,6 +20,9 @@ from bot.retry import Backoff, RetryPlan
 
 log = logging.getLogger("allocbot.outbox")
 BATCH = 50
+# How long a sender may hold a claimed reply before another may take it again: longer than
+# any one SMTP exchange (the socket timeout bounds each step), short enough to recover soon.
+CLAIM = timedelta(minutes=10)
 
 
 def retry_plan(app: App) -> RetryPlan:
@@ -41,9 +44,10 @@ def send_outbox(app: App, report: CycleReport, guard: Guard | None = None) -> No
             with app.outbox.connection() as transport:
                 if not _send_batch(app, transport, ids, report, guard):
                     return
-        except DeliveryError as exc:  # no connection at all: every reply waits for the next cycle
+        except DeliveryError as exc:  # no connection or no login: each due reply backs off like a refusal
             log.warning("outbox not reachable: %s", exc, extra={"event": "outbox_unreachable", "outbox": app.outbox.name})
-            report.deferred += len(ids)
+            for outbound_id in ids:
+                _attempt(app, outbound_id, report, lambda row, exc=exc: _raise(exc))
             return
         if (why := guard.reason_to_stop()):
             report.stopped = why
@@ -53,32 +57,48 @@ def send_outbox(app: App, report: CycleReport, guard: Guard | None = None) -> No
 def _send_batch(app: App, transport: Transport, ids: list[int], report: CycleReport, guard: Guard) -> bool:
     """False when the batch ended early: the transport refused for now, or the job must stop."""
     for outbound_id in ids:
-        with Session(app.engine) as session:
-            row = journal.claim_outbound(session, outbound_id=outbound_id)
-            if row is None:  # sent or claimed by another worker meanwhile
-                continue
-            try:
-                transport.send(row.raw, to=row.to_addr, message_id=row.message_id)
-            except DeliveryError as exc:
-                now = app.clock()
-                retry_at = None if exc.permanent else retry_plan(app).next_attempt(attempts=row.attempts + 1, queued_at=row.created_at, now=now)
-                journal.mark_failed(session, outbound=row, error=str(exc), retry_at=retry_at)
-                _log_refusal(row, exc, retry_at)
-                session.commit()
-                if retry_at is None:
-                    report.failed += 1
-                    continue
-                report.deferred += 1
-                return False
-            journal.mark_sent(session, outbound=row, now=app.clock())
-            facts = {"event": "reply_sent", "outbound_id": row.id, "message_id": row.message_id, "kind": row.kind,
-                     "to": row.to_addr, "inbound_id": row.inbound_id, "attempts": row.attempts}
-            session.commit()
-        report.sent += 1
-        log.info("reply sent", extra=facts)
-        if guard.reason_to_stop():
+        outcome = _attempt(app, outbound_id, report,
+                           lambda row: transport.send(row.raw, to=row.to_addr, message_id=row.message_id))
+        if outcome == "deferred" or guard.reason_to_stop():
             return False
     return True
+
+
+def _attempt(app: App, outbound_id: int, report: CycleReport, send) -> str:
+    """Claim one reply (committed), hand it over outside any transaction, record the result.
+    Returns "skipped" (not due any more), "sent", "deferred" or "failed"."""
+    now = app.clock()
+    with Session(app.engine, expire_on_commit=False) as session:  # the row is read after the commit
+        row = journal.claim_outbound(session, outbound_id=outbound_id, now=now, until=now + CLAIM)
+        session.commit()
+        if row is None:  # sent, deferred or claimed by another worker meanwhile
+            return "skipped"
+    try:
+        send(row)
+    except DeliveryError as exc:
+        retry_at = None if exc.permanent else retry_plan(app).next_attempt(attempts=row.attempts + 1, queued_at=row.created_at, now=app.clock())
+        with Session(app.engine) as session:
+            journal.mark_failed(session, outbound=session.merge(row), error=str(exc), retry_at=retry_at)
+            _log_refusal(row, exc, retry_at)
+            session.commit()
+        if retry_at is None:
+            report.failed += 1
+            return "failed"
+        report.deferred += 1
+        return "deferred"
+    with Session(app.engine) as session:
+        sent = session.merge(row)
+        journal.mark_sent(session, outbound=sent, now=app.clock())
+        facts = {"event": "reply_sent", "outbound_id": sent.id, "message_id": sent.message_id, "kind": sent.kind,
+                 "to": sent.to_addr, "inbound_id": sent.inbound_id, "attempts": sent.attempts}
+        session.commit()
+    report.sent += 1
+    log.info("reply sent", extra=facts)
+    return "sent"
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
 
 
 def _log_refusal(row, exc: DeliveryError, retry_at) -> None:

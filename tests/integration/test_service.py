@@ -503,3 +503,27 @@ def test_a_job_past_its_deadline_takes_no_new_message(world):
 
     assert report.stopped == "deadline" and sum(report.decided.values()) == 0
     assert [r["status"] for r in world.export()] == ["received"]  # stored, waiting, not lost
+
+
+def test_an_unreachable_smtp_server_backs_each_reply_off_and_gives_up_in_time(make_world):
+    """No connection at all counts as a refusal for each due reply: attempts, a growing wait,
+    and after the give-up time the reply is failed and visible, never retried every 15 s forever."""
+    from bot.endpoints import parse_endpoint
+    from bot.replies.smtp import SmtpOutbox
+    from tests.integration.smtp_server import free_port
+
+    unreachable = SmtpOutbox(parse_endpoint(f"smtp://127.0.0.1:{free_port()}?tls=off"), envelope_from=BOT_ADDRESS, timeout=2)
+    world = make_world(outbox=unreachable, retry_base_seconds=60, retry_give_up_hours=1)
+    world.deliver(request_mail(body=APPLY_PY1_G1))
+
+    first = world.run()
+    [row] = world.outbound()
+    assert (first.sent, first.deferred) == (0, 1)
+    assert (row.status, row.attempts) == ("pending", 1) and "127.0.0.1" in row.last_error
+    assert world.run().deferred == 0  # not due yet: no new attempt at the next cycle
+
+    world.later(hours=1, seconds=1)
+    world.run()
+
+    [row] = world.outbound()
+    assert row.status == "failed" and row.attempts == 2

@@ -102,7 +102,7 @@ def test_status_shows_the_lease_holder_replies_retrying_and_replies_failed_for_g
     allocbot.outbox.write_text("a file where the outbox folder should be\n")  # every write fails (for now)
 
     run = allocbot.ok("run", "--once")
-    assert "replies sent=0 deferred=1" in words(run)
+    assert "sent=0 failed=0 deferred=1" in words(run)
     # ... then a person's reply was refused for good, and a worker holds the intake lease
     engine = make_engine(url)
     try:

@@ -7,7 +7,7 @@ from bot.ledger.tables import AuditEvent
 from tests.integration.web.conftest import PASSWORD, USERS
 
 
-@pytest.mark.parametrize("path", ["/"])  # the other pages add themselves as they arrive
+@pytest.mark.parametrize("path", ["/", "/queue", "/billing", "/billing/A1", "/audit", "/audit.csv", "/items/1"])
 def test_every_page_needs_sign_in(web, path):
     response = web.client(None).get(path, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"/login?next={path}"

@@ -1,0 +1,124 @@
+"""The payments and invoices a request could have meant, each with a short why it was or was
+not chosen. Pure: the request, the evidence, the proposal and ledger rows in, rows out.
+
+A reviewer reads the proposal against the alternatives: the account's unallocated payments
+and open invoices, plus whatever the mail named (another account's, a closed invoice, an id
+that is not in the ledger at all).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from bot.deciding.payments import fits_payment, reference_in
+from bot.model import Allocation, Evidence, InvoiceRow, Money, PaymentRow, Request
+from bot.review.proposal import evidence_for, named_ids
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str  # "payment" | "invoice"
+    key: str  # payment id or invoice number
+    account_id: str | None  # None: not in the ledger
+    day: date | None  # received (payment) or due (invoice)
+    amount: Money | None
+    balance: Money | None  # unallocated (payment) or open (invoice)
+    reference: str
+    named: bool  # written in the mail
+    proposed: Money | None  # what the proposal puts on it
+    why: tuple[str, ...]
+    evidence: tuple[str, ...]  # what the bot's evidence says about it
+
+    @property
+    def chosen(self) -> bool:
+        return self.proposed is not None
+
+
+def _total(allocations: Iterable[Allocation], key: str) -> Money | None:
+    amounts = [a.amount for a in allocations if key in (a.payment_id, a.invoice_number)]
+    return sum(amounts[1:], amounts[0]) if amounts else None
+
+
+def _blockers(row_account: str, currency: str, balance: Money, *, account_id: str | None,
+              currencies: set[str], empty: str) -> list[str]:
+    why = []
+    if account_id and row_account != account_id:
+        why.append(f"other account ({row_account})")
+    if currencies and currency not in currencies:
+        why.append(f"different currency ({currency})")
+    if balance.amount <= 0:
+        why.append(empty)
+    return why
+
+
+def payment_candidates(request: Request, evidence: tuple[Evidence, ...], proposal: tuple[Allocation, ...], *,
+                       account_id: str | None, currencies: set[str], payments: Iterable[PaymentRow]) -> list[Candidate]:
+    named, _ = named_ids(request)
+    rows = {p.payment_id: p for p in payments}
+    stated = [ins.payment_amount for ins in request.instructions if ins.payment_amount]
+    out = []
+    for key in dict.fromkeys([*named, *(a.payment_id for a in proposal), *rows]):
+        row, proposed = rows.get(key), _total(proposal, key)
+        why: list[str] = [f"proposed: {proposed}"] if proposed else []
+        if key in named:
+            why.append("named in the mail")
+        if row is None:
+            why.append("not in the ledger")
+        else:
+            if key not in named and row.reference and reference_in(row.reference, request.text):
+                why.append("bank reference in the mail")
+            if any(fits_payment(s, row) for s in stated):
+                why.append("amount fits")
+            why += _blockers(row.account_id, row.amount.currency, row.unallocated, account_id=account_id,
+                             currencies=currencies, empty="fully allocated")
+            if len(why) == 0:
+                why.append("not mentioned in the mail")
+        out.append(Candidate("payment", key, row.account_id if row else None, row.received_date if row else None,
+                             row.amount if row else None, row.unallocated if row else None, row.reference if row else "",
+                             key in named, proposed, tuple(why), tuple(e.detail for e in evidence_for(key, evidence))))
+    return sorted(out, key=lambda c: (not c.chosen, not c.named))
+
+
+def invoice_candidates(request: Request, evidence: tuple[Evidence, ...], proposal: tuple[Allocation, ...], *,
+                       account_id: str | None, currencies: set[str], invoices: Iterable[InvoiceRow]) -> list[Candidate]:
+    _, named = named_ids(request)
+    rows = {i.invoice_number: i for i in invoices}
+    stated = {line.invoice_number: line.amount for ins in request.instructions for line in ins.lines if line.amount}
+    out = []
+    for key in dict.fromkeys([*named, *(a.invoice_number for a in proposal), *rows]):
+        row, proposed = rows.get(key), _total(proposal, key)
+        why: list[str] = [f"proposed: {proposed}"] if proposed else []
+        if key in named:
+            why.append(f"named in the mail with {stated[key].span.text}" if key in stated else "named in the mail")
+        if row is None:
+            why.append("not in the ledger")
+        else:
+            if key in stated and stated[key].value == row.open_amount.amount:
+                why.append("amount fits")
+            why += _blockers(row.account_id, row.amount.currency, row.open_amount, account_id=account_id,
+                             currencies=currencies, empty="nothing open")
+            if len(why) == 0:
+                why.append("not mentioned in the mail")
+        out.append(Candidate("invoice", key, row.account_id if row else None, row.due_date if row else None,
+                             row.amount if row else None, row.open_amount if row else None, "",
+                             key in named, proposed, tuple(why), tuple(e.detail for e in evidence_for(key, evidence))))
+    return sorted(out, key=lambda c: (not c.chosen, not c.named))
+
+
+def request_currencies(proposal: tuple[Allocation, ...], payments: Iterable[PaymentRow], invoices: Iterable[InvoiceRow],
+                       request: Request, *, account_id: str | None, account_currency: str | None) -> set[str]:
+    """The currency the request moves money in: the proposal's, else that of the rows of the
+    account the mail names, else the account's own."""
+    if proposal:
+        return {a.amount.currency for a in proposal}
+    named_payments, named_invoices = named_ids(request)
+    mine = lambda row: account_id is None or row.account_id == account_id  # noqa: E731
+    found = {p.amount.currency for p in payments if p.payment_id in named_payments and mine(p)}
+    found |= {i.amount.currency for i in invoices if i.invoice_number in named_invoices and mine(i)}
+    if len(found) == 1:
+        return found
+    return {account_currency} if account_currency else set()
+
+
+__all__ = ["Candidate", "invoice_candidates", "payment_candidates", "request_currencies"]

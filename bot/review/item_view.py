@@ -1,0 +1,197 @@
+"""Everything the item page shows about one queue item, gathered in one read.
+
+The mail is read again from its stored bytes with the project's MIME helpers; what the bot
+read, its evidence and its proposal come back from what it stored (proposal.py); the
+candidates, the account's billing view and the conversation come from the ledger.
+Read-only: nothing here writes or commits. HTML is returned as found; the web layer
+sanitises it (bot/web/safe_html.py) before it goes anywhere near a page.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.bootstrap import App
+from bot.ledger import store
+from bot.ledger.tables import Allocation as AllocationTable, InboundMessage, ReviewItem
+from bot.model import AccountRow, Evidence, InvoiceRow, PaymentRow, Request
+from bot.reading.mime import Attachment, decode_text, header
+from bot.review import queries
+from bot.review.candidates import Candidate, invoice_candidates, payment_candidates, request_currencies
+from bot.review.proposal import Proposal, marked_text, named_ids, parse_evidence, parse_request, proposal_from, request_spans
+from bot.review.replying import Original, ask_content, no_reply_because, read_original, reply_locale, reply_text
+from bot.review.validate import MAX_LINES, EditLine
+
+HEADERS = ("From", "To", "Cc", "Reply-To", "Date", "Subject", "Message-ID")
+
+
+@dataclass(frozen=True)
+class MailView:
+    headers: list[tuple[str, str]]
+    text: str
+    text_from_html: bool  # the mail had no text part: this is its HTML as text
+    html: str | None  # unsanitised: only ever shown through safe_html.sanitise
+    attachments: list[tuple[int, Attachment]]  # numbered from 1, as the download URL counts
+    readable: bool
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the conversation: the mail, a reply, or an audit event."""
+
+    at: datetime | None
+    kind: str  # received | reply | event
+    title: str
+    who: str
+    summary: str = ""
+    body: str = ""
+
+
+@dataclass
+class ItemView:
+    item: ReviewItem
+    inbound: InboundMessage
+    mail: MailView
+    request: Request
+    segments: list[tuple[str, bool]]
+    evidence: tuple[Evidence, ...]
+    proposal: Proposal
+    reasons: tuple[str, ...]
+    payments: list[Candidate]
+    invoices: list[Candidate]
+    account: AccountRow | None
+    open_invoices: list[InvoiceRow]
+    unallocated: list[PaymentRow]
+    recent_allocations: list[AllocationTable]
+    timeline: list[Entry]
+    no_reply: str | None
+    ask_text: str
+    seen: int
+    edit_rows: list[EditLine] = field(default_factory=list)
+    payment_options: list[tuple[str, str]] = field(default_factory=list)
+    invoice_options: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return self.item.status in queries.ACTIVE
+
+
+def mail_view(original: Original) -> MailView:
+    msg = original.msg
+    headers = [(name, header(msg, name)) for name in HEADERS]
+    headers = [(n, v) for n, v in headers if v or n in ("From", "To", "Date", "Subject", "Message-ID")]
+    html = None
+    try:
+        part = msg.get_body(preferencelist=("html",))
+        if part is not None and part.get_content_type() == "text/html":
+            html = decode_text(part.get_payload(decode=True) or b"", part.get_content_charset())
+        plain = msg.get_body(preferencelist=("plain",))
+    except Exception:  # noqa: BLE001 - broken MIME still shows its text below
+        plain = None
+    text = original.mail.body if original.readable else original.msg.as_bytes().decode("utf-8", "replace")
+    return MailView(headers=headers, text=text, text_from_html=original.readable and plain is None and html is not None,
+                    html=html, attachments=list(enumerate(original.mail.attachments, start=1)), readable=original.readable)
+
+
+def _summary(action: str, detail: dict[str, Any]) -> str:
+    allocations = detail.get("allocations") or []
+    parts = []
+    for a in allocations if isinstance(allocations, list) else ():
+        if isinstance(a, dict) and isinstance(a.get("amount"), dict):  # the bot's: {amount: {amount, currency}}
+            parts.append(f"{a.get('payment_id')} → {a.get('invoice_number')}: {a['amount'].get('amount')} {a['amount'].get('currency')}")
+        elif isinstance(a, dict):
+            parts.append(f"{a.get('payment_id')} → {a.get('invoice_number')}: {a.get('amount')} {a.get('currency')}")
+    words = [", ".join(parts)] if parts else []
+    for key in ("reasons",):
+        if detail.get(key) and action in ("needs_info", "review", "applied"):
+            words.append("reasons: " + ", ".join(map(str, detail[key])))
+    for key in ("reason", "note", "no_reply", "error"):
+        if detail.get(key):
+            words.append(f"{key.replace('_', ' ')}: {detail[key]}")
+    return "; ".join(words)
+
+
+def _timeline(session: Session, inbound: InboundMessage) -> list[Entry]:
+    entries = [Entry(inbound.received_at, "received", "Request received", inbound.from_addr, inbound.subject)]
+    for reply in queries.replies_for(session, inbound_id=inbound.id):
+        sent = f"sent {reply.sent_at:%Y-%m-%d %H:%M UTC}" if reply.sent_at else reply.status
+        entries.append(Entry(reply.created_at, "reply", f"Reply: {reply.kind}", reply.to_addr,
+                             f"{sent}; {reply.last_error}" if reply.last_error else sent, reply_text(reply.raw)))
+    for event in queries.audit_events(session, inbound_id=inbound.id):
+        try:
+            detail = json.loads(event.detail or "{}")
+        except ValueError:
+            detail = {}
+        detail = detail if isinstance(detail, dict) else {}
+        entries.append(Entry(event.at, "event", event.action.replace("_", " "), event.actor, _summary(event.action, detail),
+                             json.dumps(detail, indent=2, ensure_ascii=False, sort_keys=True)))
+    order = {"received": 0, "event": 1, "reply": 2}
+    return sorted(entries, key=lambda e: (e.at is None, e.at.replace(tzinfo=None) if e.at else datetime.min, order[e.kind]))
+
+
+def _options(payments: list[Candidate], invoices: list[Candidate], account_id: str | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    def usable(c: Candidate) -> bool:
+        return c.balance is not None and c.balance.amount > 0 and (account_id is None or c.account_id == account_id)
+    pay = [(c.key, f"{c.key} — {c.balance} unallocated ({c.day})") for c in payments if usable(c)]
+    inv = [(c.key, f"{c.key} — {c.balance} open (due {c.day})") for c in invoices if usable(c)]
+    return pay, inv
+
+
+def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
+    item = session.get(ReviewItem, item_id)
+    if item is None:
+        return None
+    inbound = session.get(InboundMessage, item.inbound_id)
+    original = read_original(app, inbound)
+    request, evidence = parse_request(inbound.request), parse_evidence(inbound.evidence)
+    events = queries.audit_events(session, inbound_id=inbound.id)
+    proposal = proposal_from(events)
+    account, open_invoices, unallocated, recent = (store.billing_view(session, account_id=inbound.account_id)
+                                                   if inbound.account_id else (None, [], [], []))
+    named_payments, named_invoices = named_ids(request)
+    extra = [r for e in evidence for r in e.rows]
+    named = store.ledger_view(session, sender="",
+                              invoice_numbers=[*named_invoices, *(a.invoice_number for a in proposal.allocations), *extra],
+                              payment_ids=[*named_payments, *(a.payment_id for a in proposal.allocations), *extra])
+    payment_rows = list({p.payment_id: p for p in [*named.payments, *unallocated]}.values())
+    invoice_rows = list({i.invoice_number: i for i in [*named.invoices, *open_invoices]}.values())
+    currencies = request_currencies(proposal.allocations, payment_rows, invoice_rows, request, account_id=inbound.account_id,
+                                    account_currency=account.currency if account else None)
+    kwargs = {"account_id": inbound.account_id, "currencies": currencies}
+    payments = payment_candidates(request, evidence, proposal.allocations, payments=payment_rows, **kwargs)
+    invoices = invoice_candidates(request, evidence, proposal.allocations, invoices=invoice_rows, **kwargs)
+    no_reply = no_reply_because(inbound, original.sender)
+    ask_text = ""
+    if no_reply is None:
+        locale = reply_locale(session, app, account_id=inbound.account_id, sender=original.sender)
+        ask_text = ask_content(app, locale=locale, original=original, inbound=inbound, evidence=evidence,
+                               case_ref=item.case_ref).body
+    rows = [EditLine(a.payment_id, a.invoice_number, str(a.amount.amount)) for a in proposal.allocations][:MAX_LINES]
+    view = ItemView(
+        item=item, inbound=inbound, mail=mail_view(original), request=request,
+        segments=marked_text(request.text, request_spans(request, evidence)), evidence=evidence, proposal=proposal,
+        reasons=tuple(r for r in (inbound.reasons or "").split(",") if r), payments=payments, invoices=invoices,
+        account=account, open_invoices=open_invoices, unallocated=unallocated, recent_allocations=recent,
+        timeline=_timeline(session, inbound), no_reply=no_reply, ask_text=ask_text,
+        seen=queries.last_event_id(session, inbound_id=inbound.id),
+        edit_rows=rows + [EditLine("", "", "")] * (MAX_LINES - len(rows)),
+    )
+    view.payment_options, view.invoice_options = _options(payments, invoices, inbound.account_id)
+    return view
+
+
+def attachment(session: Session, app: App, *, item_id: int, n: int) -> Attachment | None:
+    """The n-th attachment (from 1) of an item's mail, or None."""
+    item = session.get(ReviewItem, item_id)
+    if item is None or n < 1:
+        return None
+    inbound = session.get(InboundMessage, item.inbound_id)
+    attachments = read_original(app, inbound).mail.attachments
+    return attachments[n - 1] if n <= len(attachments) else None
+
+
+__all__ = ["Entry", "ItemView", "MailView", "attachment", "item_view", "mail_view"]

@@ -1,0 +1,57 @@
+"""Reads and the one guarded write of the review actions. Keyword arguments only; nothing
+here commits: the action service (bot/review/actions.py) owns the transaction."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from bot.ledger.tables import AuditEvent, OutboundMessage, ReviewItem
+
+ACTIVE = ("open", "waiting")
+
+
+def claim_item(session: Session, *, item_id: int, to_status: str, resolution: str, actor: str, now: datetime) -> str | None:
+    """Move an item that is still open or waiting to `to_status`, in one conditional UPDATE
+    per possible starting status; returns the status it had, or None when it had neither.
+
+    This is the first statement of every action. The UPDATE takes the row's lock, so of two
+    people acting at once the second waits, then finds the row changed and changes nothing
+    (PostgreSQL re-checks the WHERE clause after the first commits; SQLite's write lock,
+    taken at BEGIN IMMEDIATE, lets only one transaction in at a time)."""
+    values: dict[str, object] = {"status": to_status}
+    if to_status == "closed":
+        values.update(resolution=resolution, closed_by=actor, closed_at=now)
+    for before in ACTIVE:
+        result = session.execute(update(ReviewItem).where(col(ReviewItem.id) == item_id, col(ReviewItem.status) == before)
+                                 .values(**values).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            return before
+    return None
+
+
+def audit_events(session: Session, *, inbound_id: int) -> list[AuditEvent]:
+    """A message's audit events, oldest first."""
+    return list(session.exec(select(AuditEvent).where(AuditEvent.inbound_id == inbound_id).order_by(col(AuditEvent.id))).all())
+
+
+def last_event_id(session: Session, *, inbound_id: int) -> int:
+    """The newest audit event of a message (0 for none): what a form saw when it was shown."""
+    return session.exec(select(func.max(AuditEvent.id)).where(AuditEvent.inbound_id == inbound_id)).one() or 0
+
+
+def last_person_event(session: Session, *, inbound_id: int) -> AuditEvent | None:
+    """The latest thing a person (not the bot) did about a message."""
+    stmt = (select(AuditEvent).where(AuditEvent.inbound_id == inbound_id, AuditEvent.actor != "allocbot")
+            .order_by(col(AuditEvent.id).desc()).limit(1))
+    return session.exec(stmt).first()
+
+
+def replies_for(session: Session, *, inbound_id: int) -> list[OutboundMessage]:
+    """The replies queued about a message, oldest first."""
+    return list(session.exec(select(OutboundMessage).where(OutboundMessage.inbound_id == inbound_id)
+                             .order_by(col(OutboundMessage.id))).all())
+
+
+__all__ = ["ACTIVE", "audit_events", "claim_item", "last_event_id", "last_person_event", "replies_for"]

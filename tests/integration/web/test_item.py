@@ -1,0 +1,155 @@
+"""The item page: the mail shown safely, what the bot read and why, candidates, the billing
+view, the conversation; attachments as downloads; who may see the action forms."""
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.ledger.tables import ReviewItem
+from tests.integration.conftest import ANN, BOT_ADDRESS, request_mail
+
+TWO_REQUESTS = ("Please allocate payment PY00000001 to invoice G000000001.\n"
+                "Also allocate payment PY00000002 to invoice G000000077.")
+ACTIONS = ("approve", "edit", "ask", "reject", "dismiss")
+
+
+def queue_item(web, raw: bytes) -> ReviewItem:
+    """Deliver one mail, run a cycle, return the review item it made."""
+    web.world.deliver(raw)
+    web.world.run()
+    with Session(web.world.app.engine) as session:
+        items = session.exec(select(ReviewItem).order_by(ReviewItem.id.desc())).all()
+    assert items, "the mail made no review item"
+    return items[0]
+
+
+def hostile_mail() -> bytes:
+    msg = EmailMessage()
+    msg["Authentication-Results"] = "mx.billing.example; spf=pass smtp.mailfrom=bluepeak.example; dkim=pass; dmarc=pass"
+    msg["From"] = f"Ann <{ANN}>"
+    msg["To"] = BOT_ADDRESS
+    msg["Subject"] = "<script>alert(1)</script> allocation"
+    msg["Message-ID"] = "<hostile.1@bluepeak.example>"
+    msg.set_content("Allocate PY00000001 to G000000077 <script>alert(1)</script> <img src=x onerror=alert(1)>")
+    msg.add_alternative('<p onclick="alert(2)">Allocate <b>PY00000001</b> to G000000077</p><script>alert(1)</script>'
+                        '<img src=x onerror=alert(1)><a href="javascript:alert(3)">click</a>'
+                        '<iframe src="https://evil.example/"></iframe><style>p{}</style>', subtype="html")
+    msg.add_attachment(b"invoice,amount\nG000000077,100.00\n", maintype="text", subtype="csv",
+                       filename='../../etc/"remit";<b>.csv')
+    msg.add_attachment(b"\x89PNG fake", maintype="image", subtype="png", filename="scan.png")
+    return msg.as_bytes()
+
+
+def test_the_item_page_shows_mail_reading_candidates_billing_view_and_conversation(web):
+    item = queue_item(web, request_mail(body=TWO_REQUESTS, subject="Allocation please"))
+    page = web.client("viewer").get(f"/items/{item.id}")
+    assert page.status_code == 200
+    text = page.text
+    assert item.case_ref in text and "unknown_invoice" in text
+    # the original mail: headers and text
+    assert "Allocation please" in text and ANN in text and BOT_ADDRESS in text
+    assert "Also allocate payment PY00000002 to invoice G000000077." in text
+    # what was read, with the span it came from
+    assert re.search(r"Invoice G000000001 <small>read from “G000000001” at \d+–\d+", text)
+    assert "<mark>G000000077</mark>" in text
+    assert "invoice G000000077 is not in the ledger" in text  # the evidence
+    # candidates: the proposal, named rows, unnamed rows with why
+    assert "proposed: 100.00 USD" in text and "named in the mail" in text
+    assert "not in the ledger" in text and "not mentioned in the mail" in text
+    # billing view: open invoices and unallocated payments of A1, never A2's
+    billing = text[text.index('id="billing-h"'):text.index('id="conv-h"')]
+    assert "G000000002" in billing and "PY00000002" in billing and "PY00000009" not in billing
+    # conversation: the request, the bot's decision, the needs_info reply with its text
+    conversation = text[text.index('id="conv-h"'):]
+    assert "Request received" in conversation and "Reply: needs_info" in conversation
+    assert "We could not find this invoice" in conversation and "needs info" in conversation
+
+
+def test_candidates_say_why_other_accounts_and_currencies_were_not_chosen(web):
+    body = "Please allocate payment PY00000009 to invoice G000000001."  # A2's SEK payment, A1's invoice
+    item = queue_item(web, request_mail(body=body))
+    text = web.client("admin").get(f"/items/{item.id}").text
+    candidates = text[text.index('id="cand-h"'):text.index('id="billing-h"')]
+    row = candidates[candidates.index("PY00000009"):]
+    row = row[:row.index("</tr>")]
+    assert "other account (A2)" in row and "different currency (SEK)" in row and "named in the mail" in row
+
+
+def test_mail_with_script_and_event_handlers_is_shown_as_text_or_sanitised(web):
+    item = queue_item(web, hostile_mail())
+    response = web.client("admin").get(f"/items/{item.id}")
+    assert response.status_code == 200
+    html = response.text
+    assert "<script" not in html.lower() and "onerror" not in html.replace("onerror=alert(1)&gt;", "").lower()
+    assert not re.search(r"<[^>]*\son\w+\s*=", html, re.IGNORECASE)  # no event handler attribute on any tag
+    assert "javascript:" not in html.lower() and "<iframe" not in html.lower() and "<img" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the subject and text body, as text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "HTML version" in html and "sanitised" in html and "1 image not shown" in html
+    assert "<b>PY00000001</b>" in html  # harmless markup survives the sanitiser
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+def test_attachments_are_listed_and_download_as_attachments(web):
+    item = queue_item(web, hostile_mail())
+    client = web.client("viewer")
+    page = client.get(f"/items/{item.id}").text
+    assert f"/items/{item.id}/attachments/1" in page and f"/items/{item.id}/attachments/2" in page
+    assert "text/csv" in page and "image/png" in page and "9 bytes" in page and "33 bytes" in page
+    first = client.get(f"/items/{item.id}/attachments/1")
+    assert first.status_code == 200 and first.content == b"invoice,amount\nG000000077,100.00\n"
+    assert first.headers["content-type"] == "application/octet-stream"
+    disposition = first.headers["content-disposition"]
+    assert disposition.startswith("attachment;")
+    name = re.search(r'filename="([^"]*)"', disposition).group(1)
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", name) and "/" not in name and name.endswith("csv")
+    assert name == "etc_remit_b.csv"
+    assert client.get(f"/items/{item.id}/attachments/3").status_code == 404
+    assert client.get(f"/items/{item.id}/attachments/0").status_code == 404
+
+
+def test_a_viewer_sees_no_forms_and_may_not_act(web):
+    item = queue_item(web, request_mail(body=TWO_REQUESTS))
+    viewer = web.client("viewer")
+    page = viewer.get(f"/items/{item.id}").text
+    for action in ACTIONS:
+        assert f'action="/items/{item.id}/{action}"' not in page
+    before = web.world.table_counts()
+    for action in ACTIONS:
+        response = viewer.post_form(f"/items/{item.id}/{action}", {"reason": "no", "body": "x", "payment_1": "PY00000001",
+                                                                  "invoice_1": "G000000001", "amount_1": "1.00"})
+        assert response.status_code == 403, action
+    assert web.world.table_counts() == before
+    admin_page = web.client("admin").get(f"/items/{item.id}").text
+    for action in ACTIONS:
+        assert f'action="/items/{item.id}/{action}"' in admin_page
+    assert admin_page.count('name="csrf_token"') >= len(ACTIONS)
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_an_action_without_its_csrf_token_is_refused(web, action):
+    item = queue_item(web, request_mail(body=TWO_REQUESTS))
+    admin = web.client("admin")
+    before = web.world.table_counts()
+    response = admin.post_form(f"/items/{item.id}/{action}", {"reason": "x", "body": "x"}, csrf=False)
+    assert response.status_code == 403
+    assert web.world.table_counts() == before
+    assert [i.status for i in web.world.review_items()] == ["open"]
+
+
+def test_the_item_page_needs_sign_in_and_an_existing_item(web):
+    item = queue_item(web, request_mail(body=TWO_REQUESTS))
+    response = web.client(None).get(f"/items/{item.id}", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/login?next=/items/{item.id}"
+    assert web.client(None).get(f"/items/{item.id}/attachments/1", follow_redirects=False).status_code == 303
+    assert web.client("admin").get("/items/999").status_code == 404
+
+
+def test_no_reply_is_offered_for_mail_from_an_unknown_sender(web):
+    item = queue_item(web, request_mail(sender="billing@bluepeak-payments.example", body=TWO_REQUESTS))
+    page = web.client("admin").get(f"/items/{item.id}").text
+    assert "No reply will be sent about this request" in page and "not a registered contact" in page
+    assert 'name="body"' not in page  # no question form

@@ -1,0 +1,71 @@
+"""Why each candidate payment and invoice was or was not chosen."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.model import Allocation, Amount, Evidence, Instruction, InvoiceLine, Money, Reason, Request, Span
+from bot.review.candidates import invoice_candidates, payment_candidates, request_currencies
+from tests.unit.review.test_validate import inv, pay
+
+
+def request(text: str, *, payment_ids=(), lines=(), payment_amount=None) -> Request:
+    return Request(text, (Instruction(tuple(lines), text, Span(0, len(text), text), tuple(payment_ids), payment_amount),))
+
+
+def line(number: str, text: str, amount: str | None = None) -> InvoiceLine:
+    at = text.find(number)
+    stated = Amount(Decimal(amount), "USD", Span(0, 1, amount), "USD") if amount else None
+    return InvoiceLine(number, Span(at, at + len(number), number), stated)
+
+
+def by_key(rows):
+    return {c.key: c for c in rows}
+
+
+def test_payments_named_proposed_and_not():
+    text = "Put PY1 on G1, ref BLUEPEAK 20261020"
+    req = request(text, payment_ids=["PY1"], lines=[line("G1", text)])
+    proposal = (Allocation("PY1", "G1", Money(Decimal("100"), "USD")),)
+    rows = [pay("PY1", "100.00"), pay("PY2", "500.00"), pay("PY9", "900", "A2", "SEK"), pay("PY3", "10.00", left="0")]
+    rows[1] = rows[1].__class__(**{**rows[1].__dict__, "reference": "BLUEPEAK 20261020"})
+    evidence = (Evidence("payment_id", "payment PY1 named", Span(4, 7, "PY1"), ("PY1",)),)
+    found = by_key(payment_candidates(req, evidence, proposal, account_id="A1", currencies={"USD"}, payments=rows))
+    assert found["PY1"].chosen and found["PY1"].why[:2] == ("proposed: 100.00 USD", "named in the mail")
+    assert found["PY1"].evidence == ("payment PY1 named",)
+    assert "bank reference in the mail" in found["PY2"].why and not found["PY2"].chosen
+    assert found["PY9"].why == ("other account (A2)", "different currency (SEK)")
+    assert found["PY3"].why == ("fully allocated",)
+    assert list(by_key(payment_candidates(req, evidence, proposal, account_id="A1", currencies={"USD"}, payments=rows)))[0] == "PY1"
+
+
+def test_a_named_payment_missing_from_the_ledger_and_a_stated_amount_that_fits():
+    req = request("PY7 and 500.00 USD", payment_ids=["PY7"],
+                  payment_amount=Amount(Decimal("500.00"), "USD", Span(8, 18, "500.00 USD"), "USD"))
+    found = by_key(payment_candidates(req, (), (), account_id="A1", currencies={"USD"}, payments=[pay("PY2", "500.00"), pay("PY1", "100")]))
+    assert found["PY7"].why == ("named in the mail", "not in the ledger") and found["PY7"].account_id is None
+    assert found["PY2"].why == ("amount fits",)
+    assert found["PY1"].why == ("not mentioned in the mail",)
+
+
+def test_invoices_named_with_amounts_closed_and_foreign():
+    text = "G1 100.00, G2, G9, G5"
+    req = request(text, lines=[line("G1", text, "100.00"), line("G2", text), line("G9", text), line("G5", text)])
+    rows = [inv("G1", "100.00"), inv("G2", "250.00", open_="0"), inv("G9", "900", "A2", "SEK"), inv("G3", "10.00")]
+    evidence = (Evidence("invoice", "invoice G9 belongs to another account", Span(15, 17, "G9"), ("G9",), Reason.CROSS_ACCOUNT),)
+    found = by_key(invoice_candidates(req, evidence, (), account_id="A1", currencies={"USD"}, invoices=rows))
+    assert found["G1"].why == ("named in the mail with 100.00", "amount fits")
+    assert found["G2"].why == ("named in the mail", "nothing open")
+    assert found["G9"].why == ("named in the mail", "other account (A2)", "different currency (SEK)")
+    assert found["G9"].evidence == ("invoice G9 belongs to another account",)
+    assert found["G5"].why == ("named in the mail", "not in the ledger")
+    assert found["G3"].why == ("not mentioned in the mail",)
+
+
+def test_the_request_currency():
+    proposal = (Allocation("PY1", "G1", Money(Decimal("1"), "EUR")),)
+    req = request("PY9 G9", payment_ids=["PY9"], lines=[line("G9", "PY9 G9")])
+    rows_p, rows_i = [pay("PY9", "900", "A2", "SEK")], [inv("G9", "900", "A2", "SEK")]
+    assert request_currencies(proposal, rows_p, rows_i, req, account_id="A1", account_currency="USD") == {"EUR"}
+    assert request_currencies((), rows_p, rows_i, req, account_id="A1", account_currency="USD") == {"USD"}  # A2's rows do not count
+    assert request_currencies((), rows_p, rows_i, req, account_id="A2", account_currency="SEK") == {"SEK"}
+    assert request_currencies((), [], [], req, account_id=None, account_currency=None) == set()
