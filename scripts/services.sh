@@ -14,37 +14,28 @@ if ! command -v pg_isready >/dev/null 2>&1 || ! ls /etc/postgresql/*/main >/dev/
   fi
 fi
 
-if ! command -v dovecot >/dev/null 2>&1 || [ ! -x /usr/lib/dovecot/imap ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Dovecot (dovecot-imapd) from Debian's packages"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+# ensure_installed COMMAND DEBIAN_PACKAGE TESTS: install the package when the command is
+# missing (as root with apt-get); with CI=true a package that cannot be had is an error.
+ensure_installed() {
+  local cmd=$1 pkg=$2 tests=$3
+  if ! command -v "$cmd" >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing $pkg from Debian's packages (for $tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
   fi
-fi
-if command -v dovecot >/dev/null 2>&1; then
-  # the package's own service is not used: the tests run their own instances
-  echo "Dovecot $(dovecot --version | cut -d' ' -f1) is installed"
-elif [ "${CI:-}" = "true" ]; then
-  echo "Dovecot (dovecot-imapd) is not installed and could not be installed" >&2
-  exit 1
-else
-  echo "warning: Dovecot is not installed; the IMAP tests will be skipped (they fail when CI=true)" >&2
-fi
+  if command -v "$cmd" >/dev/null 2>&1; then
+    echo "$pkg is installed: $(command -v "$cmd")"
+  elif [ "${CI:-}" = "true" ]; then
+    echo "$pkg is not installed and could not be installed (needed for $tests)" >&2
+    exit 1
+  else
+    echo "warning: $pkg is not installed; $tests will be skipped (they fail when CI=true)" >&2
+  fi
+}
 
-# Browser tests drive Debian's Chromium with Playwright (never a browser Playwright downloads).
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Chromium from Debian's packages (for the browser tests)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  fi
-fi
-if command -v chromium >/dev/null 2>&1; then
-  echo "Chromium is installed: $(command -v chromium)"
-elif [ "${CI:-}" = "true" ]; then
-  echo "Chromium (Debian package chromium) is not installed and could not be installed" >&2
-  exit 1
-else
-  echo "warning: Chromium is not installed; the browser tests will be skipped (they fail when CI=true)" >&2
-fi
+# The package's own Dovecot service is not used: the tests start their own instances.
+ensure_installed dovecot dovecot-imapd "the IMAP tests"
+# Playwright drives Debian's Chromium, never a browser it downloads itself.
+ensure_installed chromium chromium "the browser tests"
 
 if ! pg_up && ls /etc/postgresql/*/main >/dev/null 2>&1; then
   version=$(ls /etc/postgresql | head -1)
