@@ -127,3 +127,21 @@ def test_an_action_posted_without_its_csrf_token_is_refused(site, browser_page):
 
     assert response.status == 403
     assert site.world.review_items()[0].status == "open"
+
+
+def test_the_queue_and_an_item_are_readable_on_a_phone(site, chromium):
+    """At a phone's width the page itself never scrolls sideways: wide tables scroll in their box."""
+    site.world.deliver(request_mail(body=UNKNOWN_INVOICE))
+    site.world.run()
+    [item_id] = item_ids(site)
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        site.sign_in(page, ADMIN)
+        for path, shot in (("/queue", "queue-phone"), (f"/items/{item_id}", "item-phone")):
+            page.goto(f"{site.url}{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            site.screenshot(page, shot)
+            assert overflow <= 1, f"{path} is {overflow}px wider than the phone"
+    finally:
+        context.close()
