@@ -113,6 +113,15 @@ class Settings(BaseSettings):
     digest_time: str = "07:00"  # UTC, HH:MM
     log_format: Literal["text", "json"] = "text"
 
+    # --- limits against hostile mail, floods and loops (issue 5) ---
+    max_message_mb: float = Field(default=25.0, gt=0)  # larger messages are stored, not parsed: review
+    max_mime_parts: int = Field(default=200, ge=1)
+    max_mime_depth: int = Field(default=20, ge=1)
+    requests_per_sender_hour: int = Field(default=60, ge=1)  # beyond: held for review, no reply
+    replies_per_address_hour: int = Field(default=20, ge=1)  # replies to one address; beyond: not sent
+    bounce_threshold: int = Field(default=3, ge=1)  # bounces to one address before replies to it stop
+    sign_in_attempts_per_15min: int = Field(default=10, ge=1)  # failed sign-ins per e-mail and per client
+
     # --- the web UI (allocbot web) ---
     # Signs session cookies. Every web instance must share it; "" keeps a random one in
     # var/web-secret (fine for one machine, not for several).
