@@ -35,12 +35,21 @@ def make_engine(url: str) -> Engine:
             # IMMEDIATE: take the write lock up front (waiting up to busy_timeout). A deferred
             # transaction that read first and writes later fails at once with "database is
             # locked" when another thread committed meanwhile — the worker's jobs run in threads.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Read-only work (web pages) uses `reading(engine)`: a deferred BEGIN that never
+            # blocks a writer (WAL readers see a snapshot).
+            mode = "DEFERRED" if conn.get_execution_options().get("allocbot_read_only") else "IMMEDIATE"
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_pre_ping=True)
+
+
+def reading(engine: Engine) -> Engine:
+    """The same database for work that only reads: on SQLite its transactions take no write
+    lock, so a slow page never holds up the worker; elsewhere it is the engine itself."""
+    return engine.execution_options(allocbot_read_only=True)
 
 
 def alembic_config(engine: Engine) -> Config:

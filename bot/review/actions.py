@@ -137,6 +137,11 @@ def _apply(ctx: _Ctx, lines: list[EditLine], resolution: str) -> str:
                                 request_account=ctx.inbound.account_id, sender_accounts=sender_accounts)
     if not checked.ok:
         raise Refused("Nothing was applied: " + "; ".join(checked.problems) + ".")
+    repeated = queries.allocated_since(ctx.session, pairs=[(a.payment_id, a.invoice_number) for a in checked.allocations],
+                                       since=ctx.item.created_at)
+    if repeated:  # e.g. the partner answered and the bot applied the answer: applying again would book it twice
+        raise Refused("Nothing was applied: " + "; ".join(f"{p} was already allocated to {i} by {who} after this request arrived"
+                                                          for p, i, who in repeated) + ". Check the billing view.", 409)
     before = _balances(view, checked.allocations)
     try:
         store.apply_allocations(ctx.session, allocations=checked.allocations, inbound_id=ctx.inbound.id, actor=ctx.actor, now=ctx.now)
@@ -148,6 +153,8 @@ def _apply(ctx: _Ctx, lines: list[EditLine], resolution: str) -> str:
     ctx.inbound.status = Status.APPLIED.value  # the reasons it was held for stay on the message
     ctx.session.add(ctx.inbound)
     blocked = no_reply_because(ctx.inbound, ctx.original.sender)
+    if blocked is None and checked.account_id not in sender_accounts:  # the confirmation shows the account's billing view
+        blocked = f"the sender is not an authorised contact of account {checked.account_id}"
     if blocked is None:
         decision = Decision(Status.APPLIED, (), checked.account_id, checked.allocations)
         queue_reply(ctx.session, ctx.app, inbound=ctx.inbound, mail=ctx.original.mail, sender=ctx.original.sender,

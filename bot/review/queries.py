@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from bot.ledger.tables import AuditEvent, OutboundMessage, ReviewItem
+from bot.ledger.tables import Allocation, AuditEvent, OutboundMessage, ReviewItem
 
 ACTIVE = ("open", "waiting")
 
@@ -55,3 +55,14 @@ def replies_for(session: Session, *, inbound_id: int) -> list[OutboundMessage]:
 
 
 __all__ = ["ACTIVE", "audit_events", "claim_item", "last_event_id", "last_person_event", "replies_for"]
+
+
+def allocated_since(session: Session, *, pairs: list[tuple[str, str]], since: datetime) -> list[tuple[str, str, str]]:
+    """(payment, invoice, by whom) of the given pairs allocated after `since`: money for the
+    same request may have moved another way meanwhile (the partner's answer, applied)."""
+    if not pairs:
+        return []
+    rows = session.exec(select(Allocation.payment_id, Allocation.invoice_number, Allocation.created_by)
+                        .where(col(Allocation.payment_id).in_({p for p, _ in pairs}), col(Allocation.created_at) > since)).all()
+    wanted = set(pairs)
+    return sorted({(p, i, who) for p, i, who in rows if (p, i) in wanted})

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from bot.bootstrap import App
+from bot.ledger.database import reading
 from bot.ledger.tables import User
 
 
@@ -39,8 +40,10 @@ def get_app(request: Request) -> App:
 
 
 def db(request: Request) -> Iterator[Session]:
-    """One database session per request; routes that write commit themselves."""
-    with Session(get_app(request).engine) as session:
+    """One database session per request; routes that write commit themselves. A GET only
+    reads: on SQLite its session takes no write lock, however slowly the page is sent."""
+    engine = get_app(request).engine
+    with Session(reading(engine) if request.method in ("GET", "HEAD") else engine) as session:
         yield session
 
 

@@ -1,11 +1,16 @@
-"""Sign in and sign out."""
+"""Sign in and sign out.
+
+Failed sign-ins are limited (bot/ledger/signin_limits.py): after `sign_in_attempts_per_15min`
+failures for one e-mail address, or from one client address, within 15 minutes, further
+attempts get 429 without the password being looked at, so a right password during the block
+tells nothing. Every refusal is in the audit log."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
-from bot.ledger import journal
+from bot.ledger import journal, signin_limits
 from bot.ledger.tables import User
 from bot.ledger.users import authenticate
 from bot.web.deps import db, get_app
@@ -13,6 +18,10 @@ from bot.web.render import page
 from bot.web.security import end_session, require_csrf, safe_next, start_session
 
 router = APIRouter()
+
+NO_MATCH = "That e-mail and password do not match an active user."
+BLOCKED = ("Too many failed sign-ins for this e-mail address or from this network. Wait 15 minutes, then try again; "
+           "signing in is refused until then, even with the right password.")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -24,14 +33,22 @@ def sign_in_form(request: Request, next: str = "/") -> HTMLResponse:
 def sign_in(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("/"),
             session: Session = Depends(db)):
     app = get_app(request)
+    now = app.clock()
+    client = signin_limits.client_key(request.client.host if request.client else "")
+    verdict = signin_limits.check(session, email=email, client=client, limit=app.settings.sign_in_attempts_per_15min,
+                                  now=now)
+    if verdict.blocked:
+        signin_limits.record_blocked(session, email=email, client=client, verdict=verdict, now=now)
+        session.commit()
+        response = page(request, "login.html", user=None, next=safe_next(next), status_code=429, error=BLOCKED)
+        response.headers["Retry-After"] = str(int(signin_limits.WINDOW.total_seconds()))
+        return response
     user = authenticate(session, email=email, password=password)
     if user is None:
-        journal.audit(session, actor=email.strip().lower()[:320] or "(empty)", action="sign_in_failed", inbound_id=None,
-                      detail={"client": request.client.host if request.client else ""}, now=app.clock())
+        signin_limits.record_failure(session, email=email, client=client, now=now)
         session.commit()
-        return page(request, "login.html", user=None, next=safe_next(next), status_code=401,
-                    error="That e-mail and password do not match an active user.")
-    journal.audit(session, actor=user.email, action="signed_in", inbound_id=None, detail={}, now=app.clock())
+        return page(request, "login.html", user=None, next=safe_next(next), status_code=401, error=NO_MATCH)
+    journal.audit(session, actor=user.email, action="signed_in", inbound_id=None, detail={}, now=now)
     session.commit()
     start_session(request, user_id=user.id, version=user.session_version)
     return RedirectResponse(safe_next(next), status_code=303)

@@ -37,7 +37,7 @@ def queue(request: Request, status: str = "active", reason: str = "", account: s
 def read_filters(*, status: str, reason: str, account: str, older_than: str, q: str, sort: str) -> QueueFilter:
     """The filter a query string asks for; anything unrecognised means "any"."""
     reason = reason.strip()
-    days = int(older_than) if older_than.strip().isdigit() else 0
+    days = int(older_than) if re.fullmatch(r"\d{1,4}", older_than.strip()) else 0
     return QueueFilter(status=status if status in ITEM_STATUSES else "active",
                        reason=reason if _REASON.fullmatch(reason) else "",
                        account=account.strip()[:64], older_than=min(days, 36500), q=q.strip()[:200],
