@@ -170,6 +170,51 @@ def users_list() -> None:
             console.print(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}")
 
 
+@app.command("export")
+def export(directory: Path = typer.Argument(..., help="An empty or new folder for the JSONL files and manifest.json"),
+           raw: str = typer.Option("base64", "--raw", help="The raw messages: base64 (in the JSONL) or eml (one file each).")) -> None:
+    """Dump requests (with their raw mail), allocations, review items, replies and audit events
+    as JSONL, one file per table, plus manifest.json; read in one snapshot, a batch at a time."""
+    from rich.markup import escape
+
+    from bot.ledger.dump import RAW_FORMATS, DumpError, export_database
+
+    if raw not in RAW_FORMATS:
+        err.print(f"--raw must be one of: {', '.join(RAW_FORMATS)}")
+        raise typer.Exit(2)
+    application = _app()
+    try:
+        manifest = export_database(application.settings.database_url, directory, raw=raw, now=application.clock())
+    except (DumpError, OSError) as exc:
+        err.print(f"[red]export failed:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    for name, summary in manifest.files.items():
+        console.print(f"{name}: {summary.records} records", markup=False)
+    console.print(f"manifest.json: schema {manifest.schema_revision}, allocbot {manifest.allocbot_version}", markup=False)
+
+
+@app.command("backup")
+def backup(file: Path = typer.Argument(..., help="Where the copy goes; written beside it first, then renamed."),
+           overwrite: bool = typer.Option(False, "--overwrite", help="Replace FILE if it exists.")) -> None:
+    """Copy the database to FILE while allocbot keeps running: SQLite's online backup API, or
+    pg_dump --format=custom for PostgreSQL. The schema is not migrated first."""
+    from rich.markup import escape
+
+    from bot.ledger.backup import BackupError, backup_database
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        report = backup_database(settings.database_url, file, overwrite=overwrite)
+    except (BackupError, OSError) as exc:
+        err.print(f"[red]backup failed, nothing written:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    console.print(report.summary(), markup=False, soft_wrap=True)
+
+
 @app.command("demo")
 def demo(reset: bool = typer.Option(False, "--reset", help="Start over: delete the demo's SQLite database, mailbox and outbox first.")) -> None:
     """Build a demo ledger and mailbox on the embedded defaults, run one cycle, show the outcome."""

@@ -34,7 +34,7 @@ def dedup_key(raw: bytes) -> tuple[str, str]:
     Only the message's own header section counts: a Message-ID line in the body (an attached
     or quoted message) is another mail's id, and taking it would drop this one as a duplicate."""
     head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
-    match = re.search(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]{1,900}>)", head, re.IGNORECASE | re.MULTILINE)
+    match = re.search(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n\x00]{1,900}>)", head, re.IGNORECASE | re.MULTILINE)
     if match:
         mid = match.group(1).decode("ascii", "replace")
         return f"mid:{mid.lower()}", mid
@@ -42,10 +42,11 @@ def dedup_key(raw: bytes) -> tuple[str, str]:
 
 
 def _summary_headers(raw: bytes) -> tuple[str, str]:
-    """From and Subject for listing; a message the parser chokes on is still stored."""
+    """From and Subject for listing; a message the parser chokes on is still stored. NUL
+    becomes U+FFFD: PostgreSQL text cannot hold it (the raw bytes keep it)."""
     try:
         msg = parse_bytes(raw)
-        return header(msg, "From"), header(msg, "Subject")
+        return tuple(header(msg, name).replace("\x00", "\ufffd") for name in ("From", "Subject"))  # type: ignore[return-value]
     except Exception:  # noqa: BLE001 - e.g. RecursionError on absurdly nested MIME
         return "", ""
 
