@@ -86,6 +86,9 @@ class Reason(StrEnum):
     LIST_MAIL = "list_mail"
     PARSE_ERROR = "parse_error"
     AMBIGUOUS_ACCOUNT = "ambiguous_account"
+    RATE_LIMITED = "rate_limited"  # more requests from one sender within an hour than allowed: held, no reply
+    MESSAGE_TOO_LARGE = "message_too_large"  # over max_message_mb: stored, not parsed, held (issue 5)
+    MESSAGE_TOO_COMPLEX = "message_too_complex"  # past a reading limit (MIME parts/depth, header, text): held (issue 5)
 
 
 # Reasons a partner can fix by writing again; every other reason needs a person.

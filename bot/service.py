@@ -12,24 +12,26 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from bot.bootstrap import App
 from bot.cycle import CycleReport, Guard, LeaseTicket
 from bot.deciding.match import decide
-from bot.deciding.sender import identify_sender
+from bot.deciding.sender import sender_of
 from bot.intake.classify import classify
 from bot.intake.filing import file_decided
 from bot.intake.storing import dedup_key, intake
 from bot.ledger import journal, store
 from bot.ledger.leases import acquire_lease, release_lease
 from bot.ledger.tables import InboundMessage
-from bot.model import Decision, Reason, Status
-from bot.reading.mime import header, parse_bytes
+from bot.model import Decision, Evidence, Reason, Status
+from bot.reading.limits import MAX_LINES
+from bot.reading.mime import parse_bytes, too_complex
 from bot.reading.read import read_message
-from bot.replies.queue import queue_reply
+from bot.replies.queue import hold_if_flooding, note_bounce, queue_reply
 from bot.replies.sending import send_outbox
 
 __all__ = ["CycleReport", "Guard", "dedup_key", "decide_stored", "file_decided", "intake", "run_cycle", "send_outbox"]
@@ -38,18 +40,51 @@ log = logging.getLogger("allocbot.service")
 INTAKE_LEASE = "intake"  # one process reads (and moves mail in) the mailbox at a time
 
 
+def _hold_unread(session: Session, row: InboundMessage, *, reason: Reason, detail: str, now: datetime) -> Decision:
+    """Hold a message the bot did not read for review. No reply: nobody was verified."""
+    evidence = Evidence("message_limits", detail, reason=reason)
+    reasons = [reason.value]
+    journal.record_outcome(session, inbound=row, status=Status.REVIEW.value, reasons=reasons, account_id=None,
+                           evidence=[asdict(evidence)], request={}, now=now)
+    case_ref = journal.open_review(session, inbound_id=row.id, reasons=reasons, now=now).case_ref
+    journal.audit(session, actor="allocbot", action=Status.REVIEW.value, inbound_id=row.id, now=now,
+                  detail={"reasons": reasons, "allocations": [], "case_ref": case_ref, "limit": detail})
+    return Decision(Status.REVIEW, (reason,), evidence=(evidence,))
+
+
+def _read_in_part(decision: Decision, limits: tuple[str, ...]) -> Decision:
+    """A message read only in part is never applied and never asked about: a person reads the rest."""
+    evidence = tuple(Evidence("message_limits", note, reason=Reason.MESSAGE_TOO_COMPLEX) for note in limits)
+    return replace(decision, status=Status.REVIEW, reasons=decision.reasons + (Reason.MESSAGE_TOO_COMPLEX,),
+                   evidence=decision.evidence + evidence)
+
+
 def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
     settings, now = app.settings, app.clock()
-    msg = parse_bytes(row.raw)
+    # Limits against hostile mail (issue 5, bot/reading/limits.py): too large is not parsed at
+    # all; too many or too deep MIME parts, or an overlong header field, are parsed from the
+    # header section only (enough to tell machine mail), then held unread.
+    size_limit = int(settings.max_message_mb * 1024 * 1024)
+    if len(row.raw) > size_limit:
+        return _hold_unread(session, row, reason=Reason.MESSAGE_TOO_LARGE, now=now,
+                            detail=f"not read: {len(row.raw):,} bytes, more than max_message_mb = {settings.max_message_mb:g} "
+                                   f"({size_limit:,} bytes)")
+    msg = parse_bytes(row.raw, max_parts=settings.max_mime_parts, max_depth=settings.max_mime_depth,
+                      max_lines=max(MAX_LINES, size_limit // 26))
     machine = classify(msg, own_addresses=frozenset({settings.from_address}), loop_header=settings.loop_header)
     if machine is not None:
+        if machine.reason is Reason.BOUNCE:  # mark the reply it returns `bounced` (issue 5)
+            note_bounce(session, app, inbound=row, msg=msg, now=now)
         decision = Decision(Status.IGNORED, (machine.reason,))
         journal.record_outcome(session, inbound=row, status="ignored", reasons=[machine.reason.value], account_id=None,
                                evidence=[{"rule": "machine_mail", "detail": machine.evidence}], request={}, now=now)
         journal.audit(session, actor="allocbot", action="ignored", inbound_id=row.id, detail={"reason": machine.reason.value, "evidence": machine.evidence}, now=now)
         return decision
-    sender = identify_sender(header(msg, "From"), [str(v) for v in (msg.get_all("Authentication-Results") or [])],
-                             trusted_authserv_id=settings.trusted_authserv_id)
+    if (held := hold_if_flooding(session, app, inbound=row, now=now)) is not None:  # per-sender limit (issue 5)
+        return held
+    if (why := too_complex(msg)) is not None:
+        return _hold_unread(session, row, reason=Reason.MESSAGE_TOO_COMPLEX, detail=f"not read: {why}", now=now)
+    sender = sender_of(msg, trusted_authserv_id=settings.trusted_authserv_id)  # the headers as received
     locale = store.sender_locale(session, sender=sender.address) or settings.default_locale
     mail, request = read_message(msg, invoice_pattern=settings.invoice_pattern, payment_pattern=settings.payment_pattern,
                                  month_first=locale.replace("_", "-").lower() == "en-us")
@@ -57,6 +92,8 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
                              invoice_numbers=[line.invoice_number for ins in request.instructions for line in ins.lines],
                              payment_ids=[pid for ins in request.instructions for pid in ins.payment_ids])
     decision = decide(request, sender, view, allowed_roles=settings.allowed_roles)
+    if mail.limits:
+        decision = _read_in_part(decision, mail.limits)
     if decision.status is Status.APPLIED:
         try:
             with session.begin_nested():
@@ -76,17 +113,33 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
     return decision
 
 
-def _record_error(app: App, inbound_id: int, exc: Exception) -> None:
+def database_unavailable(exc: BaseException) -> bool:
+    """True when deciding failed because the database went away or was busy (a dropped
+    connection, a server restart, SQLite's lock wait running out), not because of the message:
+    such a message is left `received` and decided again, never stored as a parse error."""
+    return isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)))
+
+
+def _record_error(app: App, inbound_id: int, exc: BaseException) -> bool:
+    """Store the message as `error` with a review item; False when even that failed (the
+    message then stays waiting for the next cycle, and the cycle goes on)."""
     now = app.clock()
-    with Session(app.engine) as session:
-        row = session.get(InboundMessage, inbound_id)
-        if row is None or row.status != "received":
-            return
-        journal.record_outcome(session, inbound=row, status="error", reasons=[Reason.PARSE_ERROR.value], account_id=None,
-                               evidence=[], request={}, now=now, error=f"{type(exc).__name__}: {exc}"[:4000])
-        journal.open_review(session, inbound_id=row.id, reasons=[Reason.PARSE_ERROR.value], now=now)
-        journal.audit(session, actor="allocbot", action="error", inbound_id=row.id, detail={"error": repr(exc)[:2000]}, now=now)
-        session.commit()
+    try:
+        text = f"{type(exc).__name__}: {str(exc)[:4000]}"[:4000].replace("\x00", "\\x00")  # PostgreSQL text holds no NUL
+        with Session(app.engine) as session:
+            row = session.get(InboundMessage, inbound_id)
+            if row is None or row.status != "received":
+                return True
+            journal.record_outcome(session, inbound=row, status="error", reasons=[Reason.PARSE_ERROR.value], account_id=None,
+                                   evidence=[], request={}, now=now, error=text)
+            journal.open_review(session, inbound_id=row.id, reasons=[Reason.PARSE_ERROR.value], now=now)
+            journal.audit(session, actor="allocbot", action="error", inbound_id=row.id, detail={"error": text[:2000]}, now=now)
+            session.commit()
+        return True
+    except Exception:  # noqa: BLE001 - e.g. the database went away: never let one message stop the cycle
+        log.exception("message %s: the error could not be recorded", inbound_id,
+                      extra={"event": "message_error_unrecorded", "inbound_id": inbound_id})
+        return False
 
 
 def decide_stored(app: App, report: CycleReport, guard: Guard | None = None) -> None:
@@ -117,6 +170,11 @@ def _decide_batch(app: App, report: CycleReport, waiting: list[int], guard: Guar
                 decision = _decide_one(session, app, row)
                 session.commit()
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the cycle
+            if database_unavailable(exc):  # not the message's fault: it stays waiting for the next cycle
+                log.warning("message %s: the database failed while deciding it (%s); it is decided again next cycle",
+                            inbound_id, type(exc).__name__, extra={"event": "message_deferred", "inbound_id": inbound_id})
+                report.decided["retry"] += 1  # left waiting
+                continue
             log.exception("message %s could not be decided", inbound_id, extra={"event": "message_error", "inbound_id": inbound_id})
             _record_error(app, inbound_id, exc)
             report.decided["error"] += 1

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.bootstrap import App
@@ -56,6 +57,14 @@ class Worker:
         self.lease = LeaseTicket(INTAKE_LEASE, self.holder, timedelta(seconds=self.settings.lease_seconds))
         self.reconnect = Backoff(base=2, factor=2, cap=min(300, self.settings.poll_seconds), jitter=0.2)
         self.mailbox_failures = 0
+        # SQLite has one writer at a time, and its busy wait is not fair: a thread waiting for
+        # the write lock can wait seconds while another thread of this process commits one
+        # transaction after another. The outbox thread then held a reply that the SMTP server
+        # had accepted, not yet marked sent, for seconds: a crash in that time sends it twice
+        # (the crash tests saw one reply go out three times). So on SQLite the jobs of one
+        # worker take turns; an outbox tick is skipped while intake runs (intake sends the
+        # outbox itself at its end). PostgreSQL locks rows, and the jobs run side by side.
+        self.turn = threading.Lock() if app.engine.dialect.name == "sqlite" else None
 
     # ------------------------------------------------------------------ the loop
     def work(self, *, install_signals: bool = True) -> str:
@@ -112,6 +121,8 @@ class Worker:
         """Run one job: recorded in the job-run table, timed, never raising into the scheduler."""
         if self.stop.is_set():
             return
+        if self.turn is not None and not self.turn.acquire(blocking=name != "outbox"):
+            return  # intake is in the database now, and sends the outbox at its end
         self.running[name] = time.monotonic()
         try:
             self._record(name, started=True)
@@ -125,6 +136,8 @@ class Worker:
                 pass
         finally:
             self.running.pop(name, None)
+            if self.turn is not None:
+                self.turn.release()
             if name == "intake" and self.mail_waiting.is_set():  # IDLE spoke as this run was ending
                 self._run_intake_at(self.app.clock() + timedelta(seconds=1))
 
@@ -218,12 +231,23 @@ class Worker:
             log.warning("could not release the intake lease; it expires in %s s", self.settings.lease_seconds)
 
     def _record(self, name: str, *, started: bool = False, summary: str = "", error: str = "") -> None:
-        if not started:
-            record_job(self.app.engine, name=name, now=self.app.clock(), summary=summary, error=error)
-            return
-        with Session(self.app.engine) as session:
-            job_started(session, name=name, holder=self.holder, now=self.app.clock())
-            session.commit()
+        """Note the job's start or end in its job-run row. Workers that run a job for the first
+        time at the same moment (several started together on a fresh database) all insert its
+        row; all but one fail on the key — and then the row is there, so once more updates it.
+        (Without this the job itself failed: the tests with four workers saw `job outbox failed`
+        with a UniqueViolation on jobrun_pkey.)"""
+        for attempt in (1, 2):
+            try:
+                if not started:
+                    record_job(self.app.engine, name=name, now=self.app.clock(), summary=summary, error=error)
+                    return
+                with Session(self.app.engine) as session:
+                    job_started(session, name=name, holder=self.holder, now=self.app.clock())
+                    session.commit()
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise
 
 
 def run_worker(app: App) -> str:

@@ -34,14 +34,20 @@ class MaildirMailbox:
             yield Incoming(key=key, raw=raw)
 
     def stored(self, key: str) -> None:
-        """Move new/KEY to cur/KEY:2,S with a rename: the bytes are never rewritten."""
-        source = self.path / "new" / key
-        if not source.exists():
-            candidates = [p for p in (self.path / "new").glob(f"{glob.escape(key)}:*")]  # a key may hold [ ] * ?
-            if not candidates:
+        """Move new/KEY to cur/KEY:2,S with a rename: the bytes are never rewritten.
+
+        Another reader (a worker that held the intake lease a moment ago, or `run --once`)
+        may have moved the file between our look and our rename: then it is in cur/ already,
+        and that is what was asked."""
+        sources = [self.path / "new" / key, *(self.path / "new").glob(f"{glob.escape(key)}:*")]  # a key may hold [ ] * ?
+        for source in sources:
+            try:
+                os.replace(source, self.path / "cur" / f"{key}:2,S")
                 return
-            source = candidates[0]
-        os.replace(source, self.path / "cur" / f"{key}:2,S")
+            except FileNotFoundError:  # not there, or moved by another reader meanwhile
+                if source.exists():  # it is there: cur/ itself is missing, which must not pass silently
+                    raise
+                continue
 
     def file(self, key: str, status: str, *, message_id: str = "") -> None:
         """Outcome folders are an IMAP feature; the Maildir keeps every message in cur/."""

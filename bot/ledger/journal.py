@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.ledger.tables import AuditEvent, InboundMessage, OutboundMessage, ReviewItem
@@ -98,3 +98,57 @@ def mark_failed(session: Session, *, outbound: OutboundMessage, error: str, retr
 def audit(session: Session, *, actor: str, action: str, inbound_id: int | None, detail: dict[str, Any], now: datetime) -> None:
     session.add(AuditEvent(at=now, actor=actor, action=action, inbound_id=inbound_id,
                            detail=json.dumps(detail, ensure_ascii=False, default=str)))
+
+
+# ---- limits against floods and bounces (issue 5): counts over indexed columns -------------
+
+def _count(session: Session, *, rows, at_most: int | None) -> int:
+    """count(*) of a SELECT, reading no more than `at_most` rows when given (a limit check
+    needs no more, and under a flood the full count grows with every message)."""
+    if at_most is not None:
+        rows = rows.limit(at_most)
+    return int(session.exec(select(func.count()).select_from(rows.subquery())).one())
+
+
+def count_earlier_requests(session: Session, *, sender_addr: str, since: datetime, before_id: int,
+                           at_most: int | None = None) -> int:
+    """Messages from `sender_addr` stored at or after `since` and before message `before_id`,
+    machine mail (`ignored`) not counted (index ix_inbound_sender_received); at most `at_most`."""
+    rows = select(InboundMessage.id).where(InboundMessage.sender_addr == sender_addr,
+                                           col(InboundMessage.received_at) >= since,
+                                           col(InboundMessage.id) < before_id, InboundMessage.status != "ignored")
+    return _count(session, rows=rows, at_most=at_most)
+
+
+def count_replies_to(session: Session, *, to_addr: str, since: datetime, at_most: int | None = None) -> int:
+    """Outbox rows to `to_addr` created at or after `since`, any kind and status (index
+    ix_outbound_to_created); at most `at_most`."""
+    rows = select(OutboundMessage.id).where(OutboundMessage.to_addr == to_addr, col(OutboundMessage.created_at) >= since)
+    return _count(session, rows=rows, at_most=at_most)
+
+
+def recent_reply_statuses(session: Session, *, to_addr: str, statuses: tuple[str, ...], limit: int) -> list[str]:
+    """The statuses of the newest `limit` outbox rows to `to_addr` whose status is one of
+    `statuses`, newest first."""
+    stmt = (select(OutboundMessage.status)
+            .where(OutboundMessage.to_addr == to_addr, col(OutboundMessage.status).in_(statuses))
+            .order_by(col(OutboundMessage.created_at).desc(), col(OutboundMessage.id).desc()).limit(limit))
+    return list(session.exec(stmt).all())
+
+
+def mark_bounced(session: Session, *, message_ids: list[str], reason: str, now: datetime) -> list[OutboundMessage]:
+    """Mark the outbox rows with these Message-IDs `bounced` with the bounce's reason; returns
+    the rows newly marked (a row already bounced is left as it was)."""
+    if not message_ids:
+        return []
+    rows = session.exec(select(OutboundMessage).where(col(OutboundMessage.message_id).in_(message_ids),
+                                                      OutboundMessage.status != "bounced")
+                        .order_by(OutboundMessage.id)).all()
+    for row in rows:
+        row.status = "bounced"
+        row.bounced_at = now
+        row.bounce_reason = reason[:2000]
+        row.next_attempt_at = None
+        session.add(row)
+    session.flush()
+    return list(rows)

@@ -3,8 +3,10 @@ currency, so SQLite and PostgreSQL both compare and constrain them exactly."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from email.utils import parseaddr
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -56,10 +58,25 @@ class Payment(SQLModel, table=True):
     payer_name: str = ""
 
 
+def sender_address(from_header: str) -> str:
+    """The lower-cased address of a From header ("" when there is none): who a message counts
+    against for the per-sender limit, whatever display name it carries."""
+    try:
+        address = parseaddr(from_header or "")[1]
+    except Exception:  # noqa: BLE001 - an odd header must not stop storing
+        address = ""
+    return address.strip().lower()[:320]
+
+
+def _sender_of_row(context: Any) -> str:
+    return sender_address(context.get_current_parameters().get("from_addr") or "")
+
+
 class InboundMessage(SQLModel, table=True):
     """Every message, stored (raw bytes) before anything is done with it."""
 
-    __table_args__ = (Index("ix_inbound_status", "status"),)
+    __table_args__ = (Index("ix_inbound_status", "status"),
+                      Index("ix_inbound_sender_received", "sender_addr", "received_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     dedup_key: str = Field(unique=True, max_length=512)  # Message-ID, or sha256 of the bytes
@@ -67,6 +84,9 @@ class InboundMessage(SQLModel, table=True):
     source: str = Field(default="", max_length=512)  # mailbox key it came from
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     from_addr: str = Field(default="", max_length=998)
+    # The address in from_addr, lower-cased; filled from from_addr when the row is inserted
+    # (leave it None). The per-sender rate limit counts by it (issue 5).
+    sender_addr: str | None = Field(default=None, sa_column=Column(String(320), nullable=False, default=_sender_of_row))
     subject: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     received_at: datetime
     status: str = Field(default="received", max_length=16)  # received | applied | needs_info | review | ignored | error
@@ -113,23 +133,29 @@ class ReviewItem(SQLModel, table=True):
 class OutboundMessage(SQLModel, table=True):
     """The outbox: written in the deciding transaction, sent after commit."""
 
-    __table_args__ = (Index("ix_outbound_status", "status"),)
+    __table_args__ = (Index("ix_outbound_status", "status"),
+                      Index("ix_outbound_to_created", "to_addr", "created_at"))  # per-recipient limits
 
     id: int | None = Field(default=None, primary_key=True)
     inbound_id: int | None = Field(default=None, foreign_key="inboundmessage.id", index=True)
-    kind: str = Field(max_length=32)  # confirmation | needs_info | review_ack
+    kind: str = Field(max_length=32)  # confirmation | needs_info | review_ack | rejected | digest
     to_addr: str = Field(max_length=998)
     message_id: str = Field(unique=True, max_length=998)
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed | bounced
     attempts: int = 0
     created_at: datetime
     next_attempt_at: datetime | None = None  # after a transient refusal: not before this time
     sent_at: datetime | None = None
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # A bounce traced to this reply (status `bounced`): when it was read, and what it said.
+    bounced_at: datetime | None = None
+    bounce_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class AuditEvent(SQLModel, table=True):
+    __table_args__ = (Index("ix_auditevent_action_at", "action", "at"),)  # sign-in limits count by action in a window
+
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(index=True)
     actor: str = Field(max_length=320)

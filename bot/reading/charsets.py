@@ -32,6 +32,11 @@ def _is_single_byte(codec: str) -> bool:
     return codec.startswith(("iso8859", "cp125", "latin", "ascii", "windows-125", "mac-"))
 
 
+def _is_wide(codec: str) -> bool:
+    """UTF-16 and UTF-32 decode almost any even-length bytes "cleanly", into CJK nonsense."""
+    return codec.startswith(("utf-16", "utf_16", "utf-32", "utf_32"))
+
+
 def _is_cjk(char: str) -> bool:
     return "\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef"
 
@@ -67,7 +72,12 @@ def decode_text(payload: bytes, declared: str | None) -> str:
     utf8 = _strict(payload, "utf-8")
     if b"\x1b$B" in payload or b"\x1b$@" in payload:  # ISO-2022-JP escapes, 7-bit, so "valid" UTF-8 too
         codec = codec if codec and codec.startswith("iso2022") else "iso2022_jp"
-    if codec and not (utf8 is not None and not payload.isascii() and _is_single_byte(codec)):
+    # A label is believed unless UTF-8 reads the bytes too and the label is a single-byte
+    # charset (Outlook's windows-1252 label on UTF-8), or a wide one on text without a single
+    # NUL byte (no UTF-16 or UTF-32 text of mail has none): a lie that would turn "PY…" into CJK.
+    lie = utf8 is not None and ((not payload.isascii() and _is_single_byte(codec or "")) or
+                                (_is_wide(codec or "") and b"\x00" not in payload))
+    if codec and not lie:
         text = _strict(payload, codec)
         if text is not None:
             return text

@@ -61,7 +61,9 @@ def _sentences(line: str) -> list[tuple[int, str]]:
     """Split a line into sentences, not at abbreviations like "ref." or "Nr."; Japanese ones end at 。."""
     pieces, start = [], 0
     for m in re.finditer(r"[.!?](?=\s+[A-ZÀ-ÝÅÄÖ])|。|[!?](?=[\u3000-\u9fff])", line):
-        word = re.search(r"(\w+)$", line[start : m.start()]) if m.group() in ".!?" else None
+        # Only the word right before the stop matters; looking further back made a line of
+        # "A. A. A. …" (every stop skipped) quadratic.
+        word = re.search(r"(\w+)$", line[max(start, m.start() - 40) : m.start()]) if m.group() in ".!?" else None
         if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
             continue
         pieces.append((start, line[start : m.end()]))

@@ -4,29 +4,69 @@ Text parts are decoded with their declared charset when it decodes cleanly (char
 says what happens when it does not): mislabelled mail is common and must still be read.
 HTML becomes text with inscriptis, which keeps table rows on one line each (remittance
 tables are tables), and stops where the client's quoted history starts.
+
+Hostile mail (issue 5) is read within the limits of limits.py: `parse_bytes` never builds more
+MIME parts, deeper nesting or longer header fields than allowed (past them, the message is
+parsed from its header section only: `too_complex`), and never raises; a part is decoded only
+as far as the reader reads it; attachments are decoded only when asked for. `Mail.limits`
+says where reading stopped short.
 """
 from __future__ import annotations
 
 import email
+import email.errors
+import email.message
 import email.policy
 import email.utils
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.feedparser import BytesFeedParser
 from email.message import EmailMessage, Message
 
 from inscriptis import get_text
 
-from bot.reading.charsets import MAX_TEXT_BYTES, decode_text
+from bot.reading.charsets import decode_text
+from bot.reading.limits import MAX_DEPTH, MAX_HEADER_CHARS, MAX_HEADER_FIELDS, MAX_LINES, MAX_PART_BYTES, MAX_PARTS
 
-MAX_PARTS = 200  # a message with more parts than this is read only this far
+__all__ = ["Attachment", "Mail", "MessageTooComplex", "decode_text", "decoded_head", "header", "html_to_text",
+           "parse_bytes", "read_mail", "too_complex", "unflow"]
+
+_CHUNK = 65_536  # bytes fed to the parser at a time: it never holds a second copy of the whole message
 
 
-@dataclass(frozen=True)
 class Attachment:
-    filename: str
-    content_type: str
-    data: bytes
+    """An attachment's name and type. Its bytes are decoded only when asked for: `head()` for
+    the bounded prefix the reader reads, `data` for all of them (a download), decoded once."""
+
+    __slots__ = ("filename", "content_type", "_data", "_part")
+
+    def __init__(self, filename: str, content_type: str, data: bytes | None = None, *, part: Message | None = None):
+        self.filename, self.content_type, self._data, self._part = filename, content_type, data, part
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            try:
+                self._data = (self._part.get_payload(decode=True) if self._part is not None else None) or b""
+            except Exception:  # noqa: BLE001 - a broken transfer encoding is an empty download, not a crash
+                self._data = b""
+        return self._data
+
+    def head(self, limit: int) -> tuple[bytes, bool]:
+        """At most `limit` decoded bytes, and whether the attachment has more."""
+        if self._data is not None or self._part is None:
+            return self.data[:limit], len(self.data) > limit
+        return decoded_head(self._part, limit)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Attachment) and (self.filename, self.content_type, self.data) == (
+            other.filename, other.content_type, other.data)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Attachment({self.filename!r}, {self.content_type!r})"
 
 
 @dataclass(frozen=True)
@@ -39,10 +79,159 @@ class Mail:
     references: tuple[str, ...]
     body: str
     attachments: tuple[Attachment, ...]
+    limits: tuple[str, ...] = ()  # why the message was read only in part (or not at all): never applied
 
 
-def parse_bytes(raw: bytes) -> EmailMessage:
-    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+# ---- parsing, within limits --------------------------------------------------------------
+
+class MessageTooComplex(email.errors.MessageDefect):
+    """More MIME parts, deeper nesting or a longer header field than the reader takes: the
+    message was parsed from its header section only."""
+
+
+class _Exceeded(Exception):
+    pass
+
+
+# A header field or its continuation, as the mail library tells them from the body.
+_HEADER_LINE = re.compile(rb"(?:From |[\041-\071\073-\176]*:|[\t ])")
+
+
+def _fields(lines: list[str]) -> tuple[int, int]:
+    """(number of fields, length of the longest) of a header section's lines."""
+    count = longest = current = 0
+    for line in lines:
+        if line[:1] in (" ", "\t"):
+            current += len(line)
+        else:
+            count, current = count + 1, len(line)
+        longest = max(longest, current)
+    return count, longest
+
+
+class _BoundedParser(BytesFeedParser):
+    """The library's parser, refusing to build more parts, deeper nesting or longer header
+    fields than allowed, so memory and time stay in proportion to the message's size (and
+    its recursive descent never reaches Python's recursion limit)."""
+
+    def __init__(self, *, max_parts: int, max_depth: int) -> None:
+        super().__init__(policy=email.policy.default)
+        self._max_parts, self._max_depth, self._parts, self._fields = max_parts, max_depth, 0, 0
+
+    def _new_message(self) -> None:
+        self._parts += 1
+        if self._parts > self._max_parts:
+            raise _Exceeded(f"more than {self._max_parts} MIME parts (max_mime_parts)")
+        if len(self._msgstack) >= self._max_depth:
+            raise _Exceeded(f"MIME parts nested more than {self._max_depth} levels deep (max_mime_depth)")
+        super()._new_message()
+
+    def _parse_headers(self, lines: list[str]) -> None:
+        count, longest = _fields(lines)
+        if longest > MAX_HEADER_CHARS:
+            raise _Exceeded(f"a header field of {longest:,} characters (more than {MAX_HEADER_CHARS:,})")
+        self._fields += count
+        if self._fields > MAX_HEADER_FIELDS:
+            raise _Exceeded(f"more than {MAX_HEADER_FIELDS:,} header fields")
+        super()._parse_headers(lines)
+
+
+def _header_fields(raw: bytes):
+    """The header section's lines, up to the first line that is not a header field (the blank
+    line, or a body without one)."""
+    start = 0
+    while start < len(raw):
+        nl = raw.find(b"\n", start)
+        end = len(raw) if nl < 0 else nl + 1
+        line = raw[start:end]
+        if not _HEADER_LINE.match(line):
+            return
+        yield line
+        start = end
+
+
+def _headers_only(raw: bytes) -> EmailMessage:
+    """The message's header section, without any field over the length limit, up to
+    MAX_HEADER_FIELDS fields, and no body."""
+    parser = BytesFeedParser(policy=email.policy.default)
+    field: list[bytes] = []
+    size = kept = 0
+
+    def flush() -> int:
+        if field and size <= MAX_HEADER_CHARS:
+            parser.feed(b"".join(field))
+            return 1
+        return 0
+
+    for line in _header_fields(raw):
+        if line[:1] not in (b" ", b"\t"):
+            kept += flush()
+            field, size = [], 0
+            if kept >= MAX_HEADER_FIELDS:
+                break
+        size += len(line)
+        if size <= MAX_HEADER_CHARS:
+            field.append(line)
+    else:
+        flush()
+    parser.feed(b"\n")
+    return parser.close()  # type: ignore[return-value]
+
+
+def _line_count(raw: bytes) -> int:
+    """Lines as the parser splits them: at LF, CRLF and a lone CR."""
+    return raw.count(b"\n") + raw.count(b"\r") - raw.count(b"\r\n")
+
+
+def parse_bytes(raw: bytes, *, max_parts: int = MAX_PARTS, max_depth: int = MAX_DEPTH,
+                max_lines: int = MAX_LINES) -> EmailMessage:
+    """The parsed message; never raises. A message over the limits comes back with its header
+    section only and a `MessageTooComplex` defect (see `too_complex`)."""
+    if (lines := _line_count(raw)) > max_lines:
+        why = f"{lines:,} lines (more than {max_lines:,})"
+    else:
+        parser = _BoundedParser(max_parts=max_parts, max_depth=max_depth)
+        try:
+            for start in range(0, len(raw), _CHUNK):
+                parser.feed(raw[start : start + _CHUNK])
+            return parser.close()  # type: ignore[return-value]
+        except _Exceeded as exc:
+            why = str(exc)
+        except RecursionError:  # a depth limit set higher than Python's stack allows
+            why = "MIME parts nested too deeply to parse"
+        del parser
+    msg = _headers_only(raw)
+    msg.defects.append(MessageTooComplex(why))
+    return msg
+
+
+def too_complex(msg: Message) -> str | None:
+    """Why the message was parsed from its headers only, or None."""
+    return next((str(d) for d in getattr(msg, "defects", ()) if isinstance(d, MessageTooComplex)), None)
+
+
+def decoded_head(part: Message, limit: int) -> tuple[bytes, bool]:
+    """At most `limit` bytes of a leaf part's decoded payload, and whether it has more. Only a
+    bounded prefix of the transfer-encoded text is decoded (base64 and quoted-printable take at
+    most 3 characters per byte, with line breaks), the library's own way."""
+    payload = getattr(part, "_payload", None)  # get_payload() would copy the whole text first
+    if not isinstance(payload, str):
+        return b"", False
+    cte = str(part.get("content-transfer-encoding", "")).lower()
+    window = limit * 3 + 1024 if cte in ("base64", "quoted-printable") or "uu" in cte else limit
+    text = payload[:window]
+    if cte == "base64" and len(payload) > window:  # whole 4-character groups, or the library gives up
+        text = re.sub(r"[^A-Za-z0-9+/]", "", text)
+        text = text[: len(text) // 4 * 4]
+    piece = email.message.Message()
+    if cte:
+        piece["Content-Transfer-Encoding"] = cte
+    piece.set_payload(text)
+    try:
+        data = piece.get_payload(decode=True) or b""
+    except Exception:  # noqa: BLE001 - a broken transfer encoding reads as nothing
+        data = b""
+    return data[:limit], len(payload) > window or len(data) > limit
 
 
 def header(msg: Message, name: str) -> str:
@@ -57,13 +246,24 @@ def header(msg: Message, name: str) -> str:
     return str(value).strip()
 
 
-def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True) or b""
-    text = decode_text(payload[:MAX_TEXT_BYTES], part.get_content_charset())
-    params = {k.lower(): v.lower() for k, v in (part.get_params() or [])[1:]}
+def _whole_lines(data: bytes) -> bytes:
+    """A cut-off text without its last, partial line (so no character is cut in half)."""
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    newline = (b"\n\x00" if data.startswith(b"\xff\xfe") else b"\x00\n") if utf16 else b"\n"
+    end = data.rfind(newline)
+    return data[: end + len(newline)] if end > 0 else data
+
+
+def _part_text(part: Message) -> tuple[str, bool]:
+    """A text part's text, at most MAX_PART_BYTES of it, and whether there was more."""
+    payload, cut = decoded_head(part, MAX_PART_BYTES)
+    if cut:
+        payload = _whole_lines(payload)
+    text = decode_text(payload, part.get_content_charset())
+    params = {str(k).lower(): str(v).lower() for k, v in (part.get_params() or [])[1:]}
     if params.get("format") == "flowed":
         text = unflow(text, delsp=params.get("delsp") == "yes")
-    return text
+    return text, cut
 
 
 def unflow(text: str, *, delsp: bool = False) -> str:
@@ -107,40 +307,30 @@ def html_to_text(html: str) -> str:
 
 def _walk(msg: Message) -> list[Message]:
     """The leaf parts in order. A message attached to the message (message/rfc822, a forward
-    "as attachment") is one leaf: like quoted history, what it says is not read as a request."""
+    "as attachment") is one leaf: like quoted history, what it says is not read as a request.
+    The tree is as large as the parser allowed (`parse_bytes`), so the walk is bounded too."""
     parts: list[Message] = []
     stack = [msg]
-    while stack and len(parts) < MAX_PARTS:
-        part = stack.pop(0)
+    while stack:
+        part = stack.pop()
         if part.is_multipart() and (part is msg or part.get_content_maintype() != "message"):
             payload = part.get_payload()
-            stack[:0] = payload if isinstance(payload, list) else []
+            stack.extend(reversed(payload) if isinstance(payload, list) else ())
         else:
             parts.append(part)
     return parts
 
 
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").lower()
+    disposition = str(part.get("Content-Disposition") or "").lower()
     return disposition.startswith("attachment") or bool(part.get_filename()) and not part.get_content_type().startswith("text/html")
 
 
-def read_mail(msg: Message) -> Mail:
-    """The message's facts; the first text/plain wins, else the first text/html as text."""
-    plain, html, attachments = None, None, []
-    for part in _walk(msg):
-        ctype = part.get_content_type()
-        if _is_attachment(part):
-            attachments.append(Attachment(part.get_filename() or "", ctype, part.get_payload(decode=True) or b""))
-        elif ctype == "text/plain" and plain is None:
-            plain = _part_text(part)
-        elif ctype == "text/html" and html is None:
-            html = _part_text(part)
-    body = plain if plain and plain.strip() else html_to_text(html) if html else ""
+def _mail(msg: Message, body: str, attachments: tuple[Attachment, ...], limits: tuple[str, ...]) -> Mail:
     date = None
     try:
         date = email.utils.parsedate_to_datetime(header(msg, "Date")) if header(msg, "Date") else None
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         date = None
     return Mail(
         message_id=header(msg, "Message-ID"),
@@ -150,5 +340,38 @@ def read_mail(msg: Message) -> Mail:
         in_reply_to=header(msg, "In-Reply-To"),
         references=tuple(re.findall(r"<[^<>\s]+>", header(msg, "References"))),
         body=body.replace("\r\n", "\n"),
-        attachments=tuple(attachments),
+        attachments=attachments,
+        limits=limits,
     )
+
+
+def read_mail(msg: Message) -> Mail:
+    """The message's facts; the first text/plain wins, else the first text/html as text.
+
+    A message parsed from its headers only (`too_complex`) has no body and no attachments. A
+    text part longer than MAX_PART_BYTES is read that far, and `limits` says so, unless what
+    follows is quoted HTML history, which is not read anyway."""
+    if (why := too_complex(msg)) is not None:
+        return _mail(msg, "", (), (f"not read: {why}",))
+    plain, html, attachments, limits = None, None, [], []
+    for part in _walk(msg):
+        ctype = part.get_content_type()
+        if _is_attachment(part):
+            attachments.append(Attachment(part.get_filename() or "", ctype, part=part))
+        elif ctype == "text/plain" and plain is None:
+            plain = part
+        elif ctype == "text/html" and html is None:
+            html = part
+    body = ""
+    if plain is not None:
+        text, cut = _part_text(plain)
+        if text.strip():
+            body = text
+            if cut:
+                limits.append(f"the text part was read only to its first {MAX_PART_BYTES:,} bytes")
+    if not body and html is not None:
+        text, cut = _part_text(html)
+        if cut and not _HTML_QUOTE_START.search(text):
+            limits.append(f"the HTML part was read only to its first {MAX_PART_BYTES:,} bytes")
+        body = html_to_text(text)
+    return _mail(msg, body, tuple(attachments), tuple(limits))

@@ -20,9 +20,17 @@ from bot.retry import Backoff, RetryPlan
 
 log = logging.getLogger("allocbot.outbox")
 BATCH = 50
-# How long a sender may hold a claimed reply before another may take it again: longer than
-# any one SMTP exchange (the socket timeout bounds each step), short enough to recover soon.
-CLAIM = timedelta(minutes=10)
+# How long a sender may hold a claimed reply before another may take it again, in socket
+# timeouts: one SMTP exchange is MAIL, RCPT, DATA and the content, each step bounded by the
+# socket timeout, then the commit that marks the reply sent. A live sender is done well inside
+# it; a reply whose sender died (SIGKILL, OOM, a lost host) goes out again after it: 3 minutes
+# with the default 30 s timeout (it was a fixed 10 minutes, which held up a confirmation for
+# 10 minutes after every crash in mid-send).
+CLAIM_TIMEOUTS = 6
+
+
+def claim_window(app: App) -> timedelta:
+    return timedelta(seconds=CLAIM_TIMEOUTS * app.settings.socket_timeout_seconds)
 
 
 def retry_plan(app: App) -> RetryPlan:
@@ -69,7 +77,7 @@ def _attempt(app: App, outbound_id: int, report: CycleReport, send) -> str:
     Returns "skipped" (not due any more), "sent", "deferred" or "failed"."""
     now = app.clock()
     with Session(app.engine, expire_on_commit=False) as session:  # the row is read after the commit
-        row = journal.claim_outbound(session, outbound_id=outbound_id, now=now, until=now + CLAIM)
+        row = journal.claim_outbound(session, outbound_id=outbound_id, now=now, until=now + claim_window(app))
         session.commit()
         if row is None:  # sent, deferred or claimed by another worker meanwhile
             return "skipped"

@@ -157,8 +157,10 @@ def _apply(ctx: _Ctx, lines: list[EditLine], resolution: str) -> str:
         blocked = f"the sender is not an authorised contact of account {checked.account_id}"
     if blocked is None:
         decision = Decision(Status.APPLIED, (), checked.account_id, checked.allocations)
-        queue_reply(ctx.session, ctx.app, inbound=ctx.inbound, mail=ctx.original.mail, sender=ctx.original.sender,
-                    decision=decision, case_ref=ctx.item.case_ref, now=ctx.now)
+        queued = queue_reply(ctx.session, ctx.app, inbound=ctx.inbound, mail=ctx.original.mail, sender=ctx.original.sender,
+                             decision=decision, case_ref=ctx.item.case_ref, now=ctx.now)
+        if queued is None:  # a rate or bounce limit held it back (audited by queue_reply)
+            blocked = "a reply limit for this address held the confirmation back"
     proposed = proposal_from(queries.audit_events(ctx.session, inbound_id=ctx.inbound.id)).allocations
     _audit(ctx, resolution, "closed", inbound_status={"before": inbound_before, "after": Status.APPLIED.value},
            account_id=checked.account_id, proposed=_money(proposed), allocations=_money(checked.allocations),

@@ -15,11 +15,11 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.bootstrap import App
-from bot.deciding.sender import identify_sender
+from bot.deciding.sender import sender_of
 from bot.ledger import journal, store
 from bot.ledger.tables import Account, InboundMessage, OutboundMessage
 from bot.model import AuthVerdict, Decision, Evidence, Reason, Sender, Status
-from bot.reading.mime import Mail, header, parse_bytes, read_mail
+from bot.reading.mime import Mail, parse_bytes, read_mail
 from bot.replies.compose import compose_reply, new_message_id
 from bot.replies.queue import NO_REPLY_REASONS
 from bot.replies.render import FALLBACK_LANGUAGE, ReplyContent, render_reply, render_text, reply_subject
@@ -39,8 +39,7 @@ def read_original(app: App, inbound: InboundMessage) -> Original:
     """The stored bytes read again; mail that cannot be read at all names nobody (no reply)."""
     msg = parse_bytes(inbound.raw)
     try:
-        sender = identify_sender(header(msg, "From"), [str(v) for v in (msg.get_all("Authentication-Results") or [])],
-                                 trusted_authserv_id=app.settings.trusted_authserv_id)
+        sender = sender_of(msg, trusted_authserv_id=app.settings.trusted_authserv_id)
         return Original(msg=msg, mail=read_mail(msg), sender=sender, readable=True)
     except Exception:  # noqa: BLE001 - the bot stored it as an error; people still need to close it
         return Original(msg=msg, mail=Mail("", "", "", None, "", (), "", ()), sender=Sender("", "", AuthVerdict(None)),

@@ -6,8 +6,9 @@ own: sessions are signed cookies, everything else is in the database."""
 from __future__ import annotations
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import App
@@ -19,6 +20,9 @@ from bot.web.security import secret_key
 # Nothing from a mail can run: no script at all, no inline style, no remote images or frames.
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
+HSTS = "max-age=31536000"  # with web_secure_cookies: the site is only ever reached over HTTPS
+# The widest id any table can hold (PostgreSQL's integer); a larger one in an address names nothing.
+MAX_ID = 2**31 - 1
 ROUTERS = (auth.router, dashboard.router, queue.router, item.router, billing.router, audit.router)
 
 
@@ -30,6 +34,14 @@ def create_app(app: App) -> FastAPI:
                        max_age=int(settings.web_session_hours * 3600), same_site="lax", https_only=settings.web_secure_cookies)
 
     @web.middleware("http")
+    async def refuse_nul(request: Request, call_next):
+        """A NUL in the address is never meant (and PostgreSQL cannot even compare text with
+        one): 400 here rather than a server error in whichever page it reaches."""
+        if "\x00" in request.scope["path"] or any("\x00" in k or "\x00" in v for k, v in request.query_params.multi_items()):
+            return PlainTextResponse("Bad request: the address holds a NUL character.", status_code=400)
+        return await call_next(request)
+
+    @web.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -38,6 +50,8 @@ def create_app(app: App) -> FastAPI:
         response.headers["X-Frame-Options"] = "DENY"
         if request.url.path != "/healthz" and not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
+        if settings.web_secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @web.exception_handler(NeedsSignIn)
@@ -56,6 +70,17 @@ def create_app(app: App) -> FastAPI:
         return page(request, "error.html", user=None, status_code=exc.status_code, title=f"Error {exc.status_code}",
                     message=str(exc.detail))
 
+    @web.exception_handler(OverflowError)
+    @web.exception_handler(DataError)
+    async def no_such_row(request: Request, exc: Exception) -> HTMLResponse:
+        """An id in the address that no row can have (beyond the database's integers) makes the
+        database refuse the lookup: that is "not found", not a server error. Any other such
+        error is a fault and stays one."""
+        if not any(unstorable(value) for value in request.path_params.values()):
+            raise exc
+        return page(request, "error.html", user=None, status_code=404, title="Error 404",
+                    message="There is no such page.")
+
     web.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in ROUTERS:
         web.include_router(router)
@@ -65,6 +90,13 @@ def create_app(app: App) -> FastAPI:
         return {"status": "ok"}
 
     return web
+
+
+def unstorable(value: object) -> bool:
+    """A path parameter no database row can match: an integer beyond the database's range."""
+    text = str(value)
+    digits = text[1:] if text[:1] in "+-" else text
+    return digits.isdigit() and digits.isascii() and int(digits) > MAX_ID
 
 
 __all__ = ["create_app", "current_user"]

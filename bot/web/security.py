@@ -7,7 +7,9 @@ token; signing in starts a fresh session (no fixation), signing out empties it. 
 carries the token and every POST is refused without it."""
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from fastapi import HTTPException, Request
@@ -15,17 +17,45 @@ from fastapi import HTTPException, Request
 from bot.settings import Settings
 
 SECRET_FILE = Path("var/web-secret")
+MIN_KEY_CHARS = 32
 
 
 def secret_key(settings: Settings, *, fallback: Path = SECRET_FILE) -> str:
-    """The configured key, or one kept in var/web-secret (created once, owner-only)."""
+    """The configured key, or one kept in var/web-secret (created once, owner-only).
+
+    A kept key that is missing, empty or short (a crash between creating the file and writing
+    it) is replaced: an empty key would let anyone sign their own session cookie. When
+    several instances start at once, the first file written wins and all of them read it."""
     if settings.web_secret_key:
         return settings.web_secret_key
-    if not fallback.exists():
-        fallback.parent.mkdir(parents=True, exist_ok=True)
-        fallback.touch(mode=0o600)
-        fallback.write_text(secrets.token_urlsafe(48))
-    return fallback.read_text().strip()
+    key = _read_key(fallback)
+    if len(key) >= MIN_KEY_CHARS:
+        return key
+    fallback.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{fallback.name}.", dir=fallback.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        if fallback.exists():
+            os.replace(temp, fallback)  # a short or empty key is no key
+        else:
+            try:
+                os.link(temp, fallback)  # only if no other instance was first
+            except FileExistsError:
+                pass
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    key = _read_key(fallback)
+    if len(key) < MIN_KEY_CHARS:
+        raise RuntimeError(f"the web secret in {fallback} is unusable; set web_secret_key instead")
+    return key
+
+
+def _read_key(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return ""
 
 
 def csrf_token(request: Request) -> str:
@@ -59,7 +89,10 @@ async def require_csrf(request: Request) -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: only a path on this site (no //host, no scheme)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Where to go after signing in: only a path on this site (no //host, no scheme, no
+    backslash, and no tab, newline or other control character, which a browser drops from a
+    URL: "/<TAB>/evil.example" would become "//evil.example")."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         return target
     return "/"

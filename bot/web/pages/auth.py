@@ -34,6 +34,7 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), n
             session: Session = Depends(db)):
     app = get_app(request)
     now = app.clock()
+    email = email.replace("\x00", "\ufffd")  # no user has a NUL in the address, and PostgreSQL text cannot hold one
     client = signin_limits.client_key(request.client.host if request.client else "")
     verdict = signin_limits.check(session, email=email, client=client, limit=app.settings.sign_in_attempts_per_15min,
                                   now=now)

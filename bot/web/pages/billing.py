@@ -40,7 +40,7 @@ def billing_search(request: Request, q: str = "", after: str = "", user: WebUser
 def account_view(request: Request, account_id: str, inv_from: str = "", pay_from: str = "", hist_before: str = "",
                  user: WebUser = Depends(current_user), session: Session = Depends(db)) -> HTMLResponse:
     app = get_app(request)
-    before = int(hist_before) if re.fullmatch(r"\d{1,18}", hist_before) else None
+    before = int(hist_before) if re.fullmatch(r"\d{1,9}", hist_before) else None
     data = bq.account_page(session, account_id=account_id, invoices_from=bq.decode_cursor(inv_from),
                            payments_from=bq.decode_cursor(pay_from), history_before=before,
                            history_limit=app.settings.web_page_size)

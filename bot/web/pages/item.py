@@ -44,7 +44,7 @@ async def form_data(request: Request) -> FormData:
 
 def _seen(form: FormData) -> int | None:
     value = str(form.get("seen") or "")
-    return int(value) if re.fullmatch(r"\d{1,18}", value) else None
+    return int(value) if re.fullmatch(r"\d{1,9}", value) else None
 
 
 def _show(request: Request, session: Session, user: WebUser, item_id: int, *, status_code: int = 200,

@@ -1,0 +1,36 @@
+"""How much of a message the reader reads (issue 5: hostile and broken mail).
+
+Every limit is a bound on work or memory, never a guess about what mail means. Past a limit
+the reader stops and says so (`Mail.limits`), and the deciding step holds the message for
+`review`: a message read only in part is never applied.
+
+- `MAX_PARTS`, `MAX_DEPTH`: the MIME tree. The parser refuses to build more parts (every node,
+  containers and attached messages included) or deeper nesting; the message is then read
+  from its headers only. The service passes `max_mime_parts` and `max_mime_depth` from the
+  settings; these are their defaults, used by callers without settings (the web UI).
+- `MAX_LINES`: lines in the whole message. The parser keeps each line of a part as a string
+  until the part ends, 50-odd bytes of overhead each, so 25 MB of "a\n" would take 750 MB;
+  a message with more lines is parsed from its header section only. 25 MB of base64 (76
+  characters a line) is 340,000 lines; the service allows one line per 26 bytes of
+  `max_message_mb`, and never fewer than this.
+- `MAX_HEADER_CHARS`: one header field, folded lines included. The mail library's header
+  parsers are quadratic in a field's length (a 1 MB Subject takes half a minute), so a longer
+  field makes the message too complex, and the field is left out of the headers read.
+- `MAX_HEADER_FIELDS`: header fields in the whole message (every part's). Each costs about
+  200 bytes parsed, whatever its length: a million "a:" lines would take 200 MB.
+- `MAX_PART_BYTES`: decoded bytes read from one text part or one attachment. Only this much
+  of a part's transfer encoding is ever decoded, so a 30 MB attachment costs no more than 2 MB.
+- `MAX_REQUEST_CHARS`: characters of request text read (subject, the newest reply, rows of
+  remittance attachments). Reading is linear in it: about 5 seconds at worst on dense text.
+- `MAX_ATTACHMENT_ROWS`: rows read from one remittance attachment.
+"""
+from __future__ import annotations
+
+MAX_PARTS = 200
+MAX_DEPTH = 20
+MAX_LINES = 1_000_000
+MAX_HEADER_CHARS = 32_768
+MAX_HEADER_FIELDS = 50_000
+MAX_PART_BYTES = 2_000_000
+MAX_REQUEST_CHARS = 500_000
+MAX_ATTACHMENT_ROWS = 5_000
