@@ -80,8 +80,11 @@ def site(tmp_path, engines, monkeypatch) -> Iterator[Site]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator:
+    """One browser per test module. Not per session: a running sync_playwright marks the main
+    thread's event loop as running, and the SMTP outbox (asyncio.Runner) of the tests collected
+    after the browser tests could not run while it lasted."""
     if not os.path.exists(CHROMIUM):
         unavailable("Chromium is not installed (scripts/services.sh installs Debian's chromium)")
     from playwright.sync_api import sync_playwright

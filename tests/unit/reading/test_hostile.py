@@ -1,9 +1,10 @@
 """Hostile and broken mail (issue 5): every input gives a Mail and a Request, within the limits
 of bot/reading/limits.py, in bounded time and memory. Pure: no database, no mailbox.
 
-The time bounds are generous (a loaded CI machine), but far below what the quadratic paths
-that were fixed here took: a 1 MB Subject took 28 s in the mail library's header parser, a
-line of "A. A. A. …" 200,000 characters long took 5 minutes to split into sentences.
+Memory is asserted (tracemalloc peaks: the bounds are promises); time is not, by the house
+rule: `tests/bench/bench_hostile_reading.py` times the same inputs and prints the figures. The
+quadratic paths fixed here took 28 s (a 1 MB Subject in the mail library's header parser) and
+5 minutes (a line of "A. A. A. …" 200,000 characters long split into sentences).
 """
 from __future__ import annotations
 
@@ -120,12 +121,11 @@ def nested(levels: int, *, inner: bytes = TEXT_PART, headers: bytes = b"", name:
 
 def test_fifty_levels_of_nesting_are_not_walked_past_the_depth_limit() -> None:
     raw = nested(50)
-    (mail, request), seconds = timed(read, raw)
+    mail, request = read(raw)
     assert too_complex(parse_bytes(raw)) == f"MIME parts nested more than {MAX_DEPTH} levels deep (max_mime_depth)"
     assert mail.body == "" and mail.attachments == () and request.instructions == ()
     assert mail.limits and "nested more than 20 levels" in mail.limits[0]
     assert (mail.subject, mail.from_header) == ("s", "ann@bluepeak.example")  # the headers are still read
-    assert seconds < 5
 
 
 def test_the_depth_limit_is_the_setting_not_a_constant() -> None:
@@ -156,15 +156,17 @@ def test_many_empty_parts_cost_no_more_than_the_limit() -> None:
     ((mail, _), peak), seconds = timed(peak_while, read, raw)
     print(f"\n400,000 empty parts ({len(raw):,} bytes): peak {peak / 1e6:.1f} MB, {seconds:.2f} s")
     assert mail.limits == (f"not read: more than {MAX_PARTS} MIME parts (max_mime_parts)",)
-    assert peak < 2 * len(raw) and seconds < 10  # 400,000 parts would take 400 MB
+    assert peak < 2 * len(raw)  # 400,000 parts would take 400 MB
 
 
 def test_millions_of_short_lines_are_not_parsed() -> None:
     raw = b"Subject: s\n\n" + REQUEST + b"a\n" * 2_000_000  # would keep 2,000,000 strings: 120 MB for 4 MB
     ((mail, request), peak), seconds = timed(peak_while, read, raw)
     assert mail.limits == ("not read: 2,000,003 lines (more than 1,000,000)",) and mail.subject == "s"
-    assert peak < 5_000_000 and seconds < 5
-    assert read(raw, max_lines=3_000_000)[0].limits == ()  # the service allows more when max_message_mb is larger
+    assert peak < 5_000_000
+    # the service allows more lines when max_message_mb is larger: then the part is parsed, and read to its limit
+    assert read(raw, max_lines=3_000_000)[0].limits == (f"the text part was read only to its first {MAX_PART_BYTES:,} bytes",
+                                                        f"the text was read only to its first {MAX_REQUEST_CHARS:,} characters")
 
 
 def test_a_line_count_is_what_the_parser_splits_at() -> None:
@@ -178,7 +180,7 @@ def test_header_fields_are_counted_over_the_whole_message() -> None:
     assert mail.limits == ("not read: more than 50,000 header fields",) and mail.subject == "allocation"
     raw = b"".join(b"X-%d: v\n" % i for i in range(900_000)) + b"Subject: s\n\n" + REQUEST
     ((mail, _), peak), seconds = timed(peak_while, read, raw)  # parsed, 900,000 fields would take 200 MB
-    assert mail.limits == ("not read: more than 50,000 header fields",) and peak < 100_000_000 and seconds < 30
+    assert mail.limits == ("not read: more than 50,000 header fields",) and peak < 100_000_000
 
 
 def test_an_attached_message_counts_toward_the_limits() -> None:
@@ -322,23 +324,22 @@ def test_zip_and_pdf_bombs_are_never_expanded(bomb: str) -> None:
 
 def test_a_1_mb_subject_is_too_complex_and_read_fast() -> None:
     raw = b"From: ann@bluepeak.example\nSubject: " + b"ab " * 350_000 + b"\n\n" + REQUEST
-    (mail, request), seconds = timed(read, raw)
+    mail, request = read(raw)
     assert mail.limits == (f"not read: a header field of 1,050,010 characters (more than {MAX_HEADER_CHARS:,})",)
     assert mail.subject == "" and mail.from_header == "ann@bluepeak.example"  # the overlong field is left out
-    assert request.instructions == () and seconds < 5
+    assert request.instructions == ()
 
 
 def test_a_subject_just_under_the_limit_is_read() -> None:
     subject = b"Re: " + b"PY40028173 G012345678 " * 1400  # 30,804 characters
-    (mail, request), seconds = timed(read, b"Subject: " + subject + b"\n\nhello\n")
-    assert mail.limits == () and mail.subject == subject.decode().strip() and seconds < 5
+    mail, request = read(b"Subject: " + subject + b"\n\nhello\n")
+    assert mail.limits == () and mail.subject == subject.decode().strip()
 
 
 def test_ten_thousand_headers_are_read() -> None:
     raw = b"".join(b"X-Header-%d: value %d\n" % (i, i) for i in range(10_000)) + b"Subject: s\n\n" + REQUEST
-    (mail, request), seconds = timed(read, raw)
+    mail, request = read(raw)
     assert mail.limits == () and mail.subject == "s" and ids(request) == (["PY40028173"], ["G012345678"])
-    assert seconds < 5
 
 
 def test_a_folded_header_counts_its_continuation_lines() -> None:
@@ -390,8 +391,7 @@ ENCODED_WORD_ABUSE = {
 
 @pytest.mark.parametrize("name", sorted(ENCODED_WORD_ABUSE))
 def test_encoded_word_abuse(name: str) -> None:
-    (mail, _), seconds = timed(read, ENCODED_WORD_ABUSE[name] + b"\n" + REQUEST)
-    assert seconds < 5
+    mail, _ = read(ENCODED_WORD_ABUSE[name] + b"\n" + REQUEST)
     if name == "too_many_for_one_field":
         assert mail.limits and mail.subject == ""
     elif name == "thousands_in_subject":
@@ -412,11 +412,11 @@ def test_an_overlong_line_is_read_only_to_the_limit() -> None:
     (mail, request), seconds = timed(read, raw)
     assert mail.limits == (f"the text part was read only to its first {MAX_PART_BYTES:,} bytes",)
     assert mail.body == REQUEST.decode()  # read in whole lines: the cut-off line is left out
-    assert ids(request) == (["PY40028173"], ["G012345678"]) and seconds < 20
-    (mail, request), seconds = timed(read, b"Subject: s\n\n" + b"x" * 11_000_000)  # nothing but the one line
+    assert ids(request) == (["PY40028173"], ["G012345678"])
+    mail, request = read(b"Subject: s\n\n" + b"x" * 11_000_000)  # nothing but the one line
     assert mail.limits == (f"the text part was read only to its first {MAX_PART_BYTES:,} bytes",
                            f"the text was read only to its first {MAX_REQUEST_CHARS:,} characters")
-    assert len(request.text) <= MAX_REQUEST_CHARS + 10 and seconds < 20
+    assert len(request.text) <= MAX_REQUEST_CHARS + 10
 
 
 def test_a_body_over_the_text_budget_is_cut_and_says_so() -> None:
@@ -431,11 +431,12 @@ def test_a_body_over_the_text_budget_is_cut_and_says_so() -> None:
 # ---- the quadratic and crashing paths that were fixed -----------------------------------------
 
 @pytest.mark.parametrize("unit", ["A. ", "2. Oktober ", "Nr. "])
-def test_sentences_with_many_skipped_stops_are_split_in_linear_time(unit: str) -> None:
-    text = unit * (200_000 // len(unit))
-    _, seconds = timed(read_request, subject="", body=text, extra_lines=[], invoice_pattern=r"G\d{9}",
-                       payment_pattern=r"PY\d{8}")
-    assert seconds < 10  # was 5 minutes for "A. " (every stop skipped, each one rescanned from the start)
+def test_a_line_of_many_skipped_stops_is_read_to_its_end(unit: str) -> None:
+    """200,000 characters of stops that end no sentence, then the request (linear time: the
+    bench times it; it took 5 minutes before the fix)."""
+    text = unit * (200_000 // len(unit)) + REQUEST.decode()
+    request = read_request(subject="", body=text, extra_lines=[], invoice_pattern=r"G\d{9}", payment_pattern=r"PY\d{8}")
+    assert ids(request) == (["PY40028173"], ["G012345678"])
 
 
 @pytest.mark.parametrize("csv", [
