@@ -122,6 +122,16 @@ class Settings(BaseSettings):
     bounce_threshold: int = Field(default=3, ge=1)  # bounces to one address before replies to it stop
     sign_in_attempts_per_15min: int = Field(default=10, ge=1)  # failed sign-ins per e-mail and per client
 
+    # --- remittance attachments (CSV, XLSX, PDF) ---
+    max_attachment_mb: float = Field(default=10.0, gt=0)  # a larger remittance attachment is not read: review
+    max_attachment_pages: int = Field(default=50, ge=1)  # PDF pages read at most; more: review
+
+    # --- proactive notice of unallocated payments (off by default) ---
+    unallocated_notice: bool = False  # email billing admins their unallocated payments older than N days
+    unallocated_notice_days: int = Field(default=14, ge=1)  # a payment this old (received date) is listed
+    unallocated_notice_period_days: int = Field(default=30, ge=1)  # at most one notice per payment per period
+    unallocated_notice_time: str = "08:00"  # UTC, HH:MM: when the daily job looks
+
     # --- the web UI (allocbot web) ---
     # Signs session cookies. Every web instance must share it; "" keeps a random one in
     # var/web-secret (fine for one machine, not for several).
@@ -166,7 +176,7 @@ class Settings(BaseSettings):
                 raise ValueError(str(exc)) from None
         return value
 
-    @field_validator("digest_time")
+    @field_validator("digest_time", "unallocated_notice_time")
     @classmethod
     def _clock_time(cls, value: str) -> str:
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):

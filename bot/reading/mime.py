@@ -80,6 +80,9 @@ class Mail:
     body: str
     attachments: tuple[Attachment, ...]
     limits: tuple[str, ...] = ()  # why the message was read only in part (or not at all): never applied
+    # attachments that may carry the request but could not be read (a scanned PDF, one over its
+    # size or page limit, a broken spreadsheet): one note each; the message is held, never guessed
+    unreadable: tuple[str, ...] = ()
 
 
 # ---- parsing, within limits --------------------------------------------------------------
