@@ -27,7 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from bot.model import AccountRow, Decision, Evidence, InvoiceRow, Money, PaymentRow
 
-KINDS = ("confirmation", "needs_info", "review_ack")
+KINDS = ("confirmation", "needs_info", "review_ack", "cancelled")
 FALLBACK_LANGUAGE = "en"
 _REPLY_PREFIX = re.compile(r"^\s*(re|sv|aw)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 
@@ -50,8 +50,10 @@ class ReplyContent:
 
 def render_reply(kind: str, *, decision: Decision, snapshot: BillingSnapshot | None, locale: str,
                  case_ref: str | None, original_subject: str, sender_name: str,
-                 templates_dir: Path) -> ReplyContent:
-    """Render one reply; raises ValueError for an unknown kind or a template without a subject."""
+                 templates_dir: Path, hints: dict[str, tuple[str, ...]] | None = None) -> ReplyContent:
+    """Render one reply; raises ValueError for an unknown kind or a template without a subject.
+
+    `hints`: payment id -> open invoices its bank remittance names (shown, never applied)."""
     if kind not in KINDS:
         raise ValueError(f"unknown reply kind: {kind!r}")
     babel_locale = _parse_locale(locale)
@@ -68,8 +70,23 @@ def render_reply(kind: str, *, decision: Decision, snapshot: BillingSnapshot | N
         payments=_payments(decision, snapshot),
         invoices=_touched_invoices(decision, snapshot),
         problems=_problems(decision),
+        hints=hints or {},
     )
     subject, body = _split_subject(text)
+    return ReplyContent(subject=subject, body=body, locale=language)
+
+
+def render_notice(*, account: AccountRow, payments: tuple[PaymentRow, ...], hints: dict[str, tuple[str, ...]],
+                  days: int, mailbox: str, sender_name: str, locale: str, templates_dir: Path) -> ReplyContent:
+    """The proactive notice of an account's old unallocated payments, in its language."""
+    babel_locale = _parse_locale(locale)
+    language = _language_folder(templates_dir, babel_locale.language, "unallocated_notice")
+    subject, body = render_text(
+        Path(templates_dir), f"{language}/unallocated_notice.txt",
+        money=lambda m: format_currency(m.amount, m.currency, locale=babel_locale),
+        day=lambda d: format_date(d, format="medium", locale=babel_locale),
+        sender_name=one_line(sender_name), account=account, payments=payments, hints=hints, days=days,
+        mailbox=one_line(mailbox))
     return ReplyContent(subject=subject, body=body, locale=language)
 
 
