@@ -61,6 +61,7 @@ class Status(StrEnum):
     REVIEW = "review"
     IGNORED = "ignored"
     ERROR = "error"  # the message could not be read at all; stored, shown to operations
+    CANCELLED = "cancelled"  # the partner withdrew an earlier request still open; its item is closed
 
 
 class Reason(StrEnum):

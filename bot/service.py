@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
+from bot import followups
 from bot.bootstrap import App
 from bot.cycle import CycleReport, Guard, LeaseTicket
 from bot.deciding.match import decide
@@ -52,11 +53,12 @@ def _hold_unread(session: Session, row: InboundMessage, *, reason: Reason, detai
     return Decision(Status.REVIEW, (reason,), evidence=(evidence,))
 
 
-def _read_in_part(decision: Decision, limits: tuple[str, ...]) -> Decision:
-    """A message read only in part is never applied and never asked about: a person reads the rest."""
-    evidence = tuple(Evidence("message_limits", note, reason=Reason.MESSAGE_TOO_COMPLEX) for note in limits)
-    return replace(decision, status=Status.REVIEW, reasons=decision.reasons + (Reason.MESSAGE_TOO_COMPLEX,),
-                   evidence=decision.evidence + evidence)
+def _held(decision: Decision, reason: Reason, rule: str, notes: tuple[str, ...]) -> Decision:
+    """Held for a person, whatever was decided: the message was read only in part
+    (MESSAGE_TOO_COMPLEX) or has a remittance attachment the bot could not read
+    (UNREADABLE_ATTACHMENT). What it proposed stays as the proposal; nothing is asked."""
+    evidence = tuple(Evidence(rule, note, reason=reason) for note in notes)
+    return replace(decision, status=Status.REVIEW, reasons=decision.reasons + (reason,), evidence=decision.evidence + evidence)
 
 
 def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
@@ -92,8 +94,14 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
                              invoice_numbers=[line.invoice_number for ins in request.instructions for line in ins.lines],
                              payment_ids=[pid for ins in request.instructions for pid in ins.payment_ids])
     decision = decide(request, sender, view, allowed_roles=settings.allowed_roles)
+    answered = None
     if mail.limits:
-        decision = _read_in_part(decision, mail.limits)
+        decision = _held(decision, Reason.MESSAGE_TOO_COMPLEX, "message_limits", mail.limits)
+    elif mail.unreadable:
+        decision = _held(decision, Reason.UNREADABLE_ATTACHMENT, "attachment", mail.unreadable)
+    elif (answered := followups.answer(session, app, row=row, mail=mail, sender=sender, request=request,
+                                       decision=decision, view=view)) is not None:
+        request, decision = answered.request, answered.decision  # an answer to an open request of the thread
     if decision.status is Status.APPLIED:
         try:
             with session.begin_nested():
@@ -107,6 +115,10 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
     case_ref = None
     if decision.status in (Status.REVIEW, Status.NEEDS_INFO):
         case_ref = journal.open_review(session, inbound_id=row.id, reasons=reasons, now=now).case_ref
+    if answered is not None:
+        followups.close_origin(session, answered=answered, decision=decision, inbound_id=row.id, now=now)
+        if decision.status is Status.CANCELLED:
+            case_ref = answered.item.case_ref
     journal.audit(session, actor="allocbot", action=decision.status.value, inbound_id=row.id,
                   detail={"reasons": reasons, "allocations": [asdict(a) for a in decision.allocations], "case_ref": case_ref}, now=now)
     queue_reply(session, app, inbound=row, mail=mail, sender=sender, decision=decision, case_ref=case_ref, now=now)

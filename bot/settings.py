@@ -62,6 +62,7 @@ class ImapFolders(BaseModel):
     review: str = "Allocations/Review"
     ignored: str = "Allocations/Ignored"
     error: str = "Allocations/Quarantine"
+    cancelled: str = "Allocations/Applied"  # the partner withdrew an open request: done, like an applied one
 
     def for_status(self, status: str) -> str:
         return getattr(self, status) if status in type(self).model_fields else self.review

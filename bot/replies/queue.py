@@ -38,6 +38,8 @@ NO_REPLY_REASONS = frozenset({Reason.UNKNOWN_SENDER, Reason.SENDER_AUTH_FAILED})
 def reply_kind(decision: Decision, *, acknowledge_review: bool) -> str | None:
     if decision.status is Status.APPLIED:
         return "confirmation"
+    if decision.status is Status.CANCELLED:
+        return "cancelled"
     if NO_REPLY_REASONS & set(decision.reasons) or Reason.RATE_LIMITED in decision.reasons:
         return None
     if decision.status is Status.NEEDS_INFO:

@@ -1,0 +1,157 @@
+"""A partner's answer to a request that is still open: completing it, or cancelling it.
+
+An answer is a message in the thread of an earlier request whose review item is still open
+(our reply's Message-ID or their own earlier mail in In-Reply-To/References, or the case
+reference in the subject). Only a registered contact allowed to move that request's
+account's money may answer it; anybody else's message is decided on its own, and the earlier
+item stays as it was.
+
+- "Cancel" with nothing else asked: the earlier item is closed as `cancelled`, the answer's
+  outcome is `cancelled`, and the partner is told (reply kind `cancelled`).
+- An answer to a `needs_info` request: the answer is decided on its own first; if that does
+  not apply it, the earlier request completed by the answer (`deciding/conversation.py`) is
+  decided instead. Either way the earlier item is closed: `completed` when the answer was
+  applied, `superseded` otherwise (the answer then has the queue item, with the earlier
+  request's text in it).
+- An answer to a request held for `review` is decided on its own (a person has the case);
+  the earlier item stays open.
+
+The earlier item is claimed (`claim_item`, a conditional UPDATE that takes its row lock)
+before anything is decided, so a person acting on it at the same moment and the answer never
+both move money.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.bootstrap import App
+from bot.deciding.conversation import cancel_span, case_refs, completed_text
+from bot.deciding.match import decide
+from bot.deciding.sender import authorised_accounts
+from bot.ledger import journal, store
+from bot.ledger.tables import InboundMessage, ReviewItem
+from bot.ledger.threads import open_origin, set_resolution
+from bot.model import Decision, Evidence, LedgerView, Request, Sender, Status
+from bot.reading.extract import read_request
+from bot.reading.identifiers import find_ids, letter_prefix
+from bot.reading.mime import Mail
+from bot.review.queries import claim_item
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How an answer was decided, and what becomes of the earlier request's item."""
+
+    request: Request
+    decision: Decision
+    origin: InboundMessage
+    item: ReviewItem
+    resolution: str  # completed | superseded | cancelled
+
+
+def _may_answer(sender: Sender, origin: InboundMessage, view: LedgerView, app: App) -> bool:
+    accounts = authorised_accounts(sender, view.contacts, allowed_roles=app.settings.allowed_roles)[0]
+    if origin.account_id:
+        return origin.account_id in accounts
+    return bool(accounts) and sender.address == (origin.sender_addr or "")
+
+
+def _earlier_text(origin: InboundMessage) -> str:
+    try:
+        return str(json.loads(origin.request or "{}").get("text") or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _ids(text: str, pattern: str) -> list[str]:
+    return [f.value for f in find_ids(text, pattern=pattern, prefix=letter_prefix(pattern)) if f.valid]
+
+
+def _ids_of(request: Request) -> tuple[list[str], list[str]]:
+    return ([line.invoice_number for ins in request.instructions for line in ins.lines],
+            [pid for ins in request.instructions for pid in ins.payment_ids])
+
+
+def _view_for(session: Session, sender: Sender, request: Request) -> LedgerView:
+    invoices, payments = _ids_of(request)
+    return store.ledger_view(session, sender=sender.address, invoice_numbers=invoices, payment_ids=payments)
+
+
+def _claim(session: Session, item: ReviewItem, app: App) -> bool:
+    return claim_item(session, item_id=item.id, to_status="closed", resolution="superseded", actor="allocbot",
+                      now=app.clock()) is not None
+
+
+def _answer_body(request: Request) -> str:
+    """What the answer itself says: its read text without the subject line (quotes already cut)."""
+    return request.text.partition("\n")[2]
+
+
+def _completed(session: Session, app: App, *, origin: InboundMessage, item: ReviewItem, sender: Sender,
+               answer: Request, mail: Mail) -> tuple[Request, Decision] | None:
+    """The earlier request completed by the answer, decided; None when that reads no request."""
+    settings = app.settings
+    earlier = _earlier_text(origin)
+    if not earlier:
+        return None
+    known = store.ledger_view(session, sender=sender.address, invoice_numbers=_ids(earlier, settings.invoice_pattern),
+                              payment_ids=_ids(earlier, settings.payment_pattern))
+    completion = completed_text(earlier, _answer_body(answer), invoice_pattern=settings.invoice_pattern,
+                                payment_pattern=settings.payment_pattern,
+                                known_invoices=frozenset(i.invoice_number for i in known.invoices),
+                                known_payments=frozenset(p.payment_id for p in known.payments))
+    request = read_request(subject=completion.subject, body=completion.body, extra_lines=[],
+                           invoice_pattern=settings.invoice_pattern, payment_pattern=settings.payment_pattern,
+                           sent=mail.date.date() if mail.date else None)
+    if not request.instructions:
+        return None
+    decision = decide(request, sender, _view_for(session, sender, request), allowed_roles=settings.allowed_roles)
+    what = (", ".join(f"{old} → {new}" for old, new in completion.replaced) if completion.replaced
+            else "the answer's text read after the earlier request's")
+    evidence = Evidence("conversation", f"read together with {item.case_ref} (message {origin.id}): {what}",
+                        rows=tuple(new for _, new in completion.replaced))
+    return request, replace(decision, evidence=(evidence, *decision.evidence))
+
+
+def answer(session: Session, app: App, *, row: InboundMessage, mail: Mail, sender: Sender, request: Request,
+           decision: Decision, view: LedgerView) -> Answer | None:
+    """The message as an answer to an open earlier request, or None when it answers none
+    (then it stands on its own). `decision` is the message decided on its own."""
+    found = open_origin(session, message_ids=[mail.in_reply_to, *mail.references],
+                        case_inbound_ids=case_refs(mail.subject), before_id=row.id)
+    if found is None:
+        return None
+    origin, item = found
+    if not _may_answer(sender, origin, view, app):
+        return None
+    cancel = cancel_span(_answer_body(request)) if not request.instructions else None
+    if cancel is None and origin.status != Status.NEEDS_INFO.value:
+        return None  # a person has the case; the answer is decided on its own
+    if not _claim(session, item, app):
+        return None  # a person closed it a moment ago
+    if cancel is not None:
+        evidence = Evidence("conversation", f"the partner cancelled {item.case_ref} (message {origin.id})", cancel)
+        return Answer(request, Decision(Status.CANCELLED, (), origin.account_id, (), (evidence,)), origin, item, "cancelled")
+    if decision.status is not Status.APPLIED and (done := _completed(session, app, origin=origin, item=item, sender=sender,
+                                                                     answer=request, mail=mail)) is not None:
+        request, decision = done
+    return Answer(request, decision, origin, item, "completed" if decision.status is Status.APPLIED else "superseded")
+
+
+def close_origin(session: Session, *, answered: Answer, decision: Decision, inbound_id: int, now: datetime) -> str:
+    """Record how the earlier item was closed (after the answer's allocations were written,
+    which may have turned an apply into a hold); audited on the earlier request. Returns the
+    resolution."""
+    if decision.status is Status.CANCELLED:
+        resolution = "cancelled"
+    else:
+        resolution = "completed" if decision.status is Status.APPLIED else "superseded"
+    set_resolution(session, item_id=answered.item.id, resolution=resolution)
+    journal.audit(session, actor="allocbot", action=f"item_{resolution}", inbound_id=answered.origin.id, now=now,
+                  detail={"case_ref": answered.item.case_ref, "answer_inbound_id": inbound_id,
+                          "answer_status": decision.status.value})
+    return resolution
