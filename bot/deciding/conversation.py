@@ -25,9 +25,10 @@ CASE_REF = re.compile(r"\bALC-(\d{6,})\b", re.IGNORECASE)
 _CANCEL = re.compile(
     r"(?<!\w)(cancel(?:l?ed|l?ing|lation)?|withdraw(?:n)?|disregard|storn(?:o|ieren|iert)|zurückziehen|abbrechen|"
     r"annul(?:er|ez|ler|lée?|é)|annuleren|annuleer|intrekken|cancelar|cancele|anular|anule|avbryt(?:a)?|annullera|"
-    r"makulera|stryk|återkalla|キャンセル|取り消し|取消)(?!\w)",
+    r"makulera|stryk|återkalla)(?!\w)|キャンセル|取り消し|取消",
     re.IGNORECASE,
 )
+_NEGATED_AFTER = re.compile(r"^\s*(?:sie\s+)?(?:inte|ej|nicht|not|pas|niet|no)(?!\w)", re.IGNORECASE)
 _NEGATION = re.compile(
     r"(?<!\w)(?:not?|don'?t|do not|never|nicht|kein|ne|pas|no|nunca|niet|geen|inte|ej|aldrig)(?!\w)[^.!?\n]{0,20}$",
     re.IGNORECASE,
@@ -55,7 +56,7 @@ CANCEL_WITHIN = 300  # characters: "cancel" further down is a disclaimer's "disr
 def cancel_span(text: str) -> Span | None:
     """Where the answer asks to cancel, near its start, or None (also when it negates it)."""
     for m in _CANCEL.finditer(text[:CANCEL_WITHIN]):
-        if not _NEGATION.search(text[max(0, m.start() - 40):m.start()]):
+        if not _NEGATION.search(text[max(0, m.start() - 40):m.start()]) and not _NEGATED_AFTER.match(text[m.end():]):
             return Span(m.start(), m.end(), m.group(0))
     return None
 
@@ -64,12 +65,16 @@ def _ids(text: str, pattern: str) -> list[tuple[int, int, str, bool]]:
     return [(f.start, f.end, f.value, f.valid) for f in find_ids(text, pattern=pattern, prefix=letter_prefix(pattern))]
 
 
-def _unplaced(text: str, pattern: str, known: frozenset[str], *, bare: bool) -> list[tuple[int, int, str]]:
-    """The ids in `text` the ledger does not know (or that were not valid), in order."""
+def _unplaced(text: str, pattern: str, known: frozenset[str], *, bare: bool) -> dict[str, list[tuple[int, int]]]:
+    """The ids in `text` the ledger does not know (or that were not valid), in the order they
+    first appear, each with every place it is written (subject and body may both name it)."""
     found = [(s, e, v) for s, e, v, valid in _ids(text, pattern) if not valid or v not in known]
     if bare:
         found += [(f.start, f.end, f.value) for f in find_bare_invoice_numbers(text)]
-    return sorted(set(found))
+    places: dict[str, list[tuple[int, int]]] = {}
+    for start, end, value in sorted(set(found)):
+        places.setdefault(value, []).append((start, end))
+    return places
 
 
 def _new_valid(answer: str, earlier: str, pattern: str) -> list[str]:
@@ -86,9 +91,11 @@ def completed_text(earlier_text: str, answer_body: str, *, invoice_pattern: str,
         unplaced = _unplaced(text, pattern, known, bare=bare)
         new = _new_valid(answer_body, earlier_text, pattern)
         if unplaced and len(new) == len(unplaced):
-            for (start, end, old), value in reversed(list(zip(unplaced, new))):
+            edits = sorted(((start, end, value) for (old, spans), value in zip(unplaced.items(), new) for start, end in spans),
+                           reverse=True)
+            for start, end, value in edits:
                 text = text[:start] + value + text[end:]
-                replaced.insert(0, (old, value))
+            replaced += list(zip(unplaced, new))
     subject, _, body = text.partition("\n")
     appended = not replaced and bool(answer_body.strip())
     if appended:
