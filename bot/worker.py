@@ -6,6 +6,7 @@ Jobs (APScheduler 3, each max_instances=1, coalesced, with a misfire grace time)
   worker can help), file outcomes in the mailbox, and send the replies just made.
 - `outbox`  every outbox_seconds: send replies that are due (first tries and retries).
 - `digest`  daily at digest_time (UTC) when digest_to is set.
+- `notice`  daily at unallocated_notice_time (UTC) when unallocated_notice is on.
 Every job runs under a Guard: it stops between messages on SIGTERM or when its time
 (job_timeout_seconds) is up. A watchdog ends the process if a job overruns its time by
 far, e.g. stuck in a socket without a timeout: every step is transactional, so the process
@@ -33,6 +34,7 @@ from bot.intake.mailbox import MailboxError
 from bot.ledger.jobruns import job_started, record_job
 from bot.ledger.leases import acquire_lease, release_lease
 from bot.replies.digest import queue_digest
+from bot.replies.notices import queue_notices
 from bot.retry import Backoff
 from bot.service import INTAKE_LEASE, decide_stored, file_decided, intake, send_outbox
 
@@ -114,6 +116,9 @@ class Worker:
         if s.digest_to:
             hour, minute = map(int, s.digest_time.split(":"))
             scheduler.add_job(self._job, "cron", args=["digest", self.digest_job], hour=hour, minute=minute, id="digest")
+        if s.unallocated_notice:
+            hour, minute = map(int, s.unallocated_notice_time.split(":"))
+            scheduler.add_job(self._job, "cron", args=["notice", self.notice_job], hour=hour, minute=minute, id="notice")
         return scheduler
 
     # ------------------------------------------------------------------ jobs
@@ -197,6 +202,10 @@ class Worker:
             queued = queue_digest(session, settings=self.settings, templates_dir=self.app.templates / "email", now=self.app.clock())
             session.commit()
         log.info("digest queued for %d recipient(s)", queued, extra={"event": "digest_queued", "recipients": queued})
+        return self.outbox_job(guard)
+
+    def notice_job(self, guard: Guard) -> CycleReport:
+        queue_notices(self.app)
         return self.outbox_job(guard)
 
     # ------------------------------------------------------------------ IDLE
