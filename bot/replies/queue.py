@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from sqlmodel import Session
 
 from bot.bootstrap import App
+from bot.deciding.hints import remittance_hints
 from bot.intake.bounces import read_bounce
 from bot.ledger import journal, store
 from bot.ledger.tables import InboundMessage, OutboundMessage
@@ -77,7 +78,9 @@ def queue_reply(session: Session, app: App, *, inbound: InboundMessage, mail: Ma
     locale = snapshot.account.locale if snapshot else app.settings.default_locale
     content = render_reply(kind, decision=decision, snapshot=snapshot, locale=locale, case_ref=case_ref,
                            original_subject=mail.subject, sender_name=sender.display_name,
-                           templates_dir=app.templates / "email")
+                           templates_dir=app.templates / "email",
+                           hints=remittance_hints(snapshot.payments, snapshot.open_invoices,
+                                                  invoice_pattern=app.settings.invoice_pattern) if snapshot else None)
     # Stored with the outbox row, so a retry re-sends the same id; the random part keeps ids
     # unique across database resets and environments that share the domain.
     message_id = new_message_id(app.settings.from_address, f"allocbot.{inbound.id}.{kind}.{secrets.token_hex(6)}")

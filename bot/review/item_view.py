@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.bootstrap import App
+from bot.deciding.hints import remittance_hints
 from bot.ledger import store
 from bot.ledger.tables import Allocation as AllocationTable, InboundMessage, ReviewItem
 from bot.model import AccountRow, Evidence, InvoiceRow, PaymentRow, Request
@@ -72,6 +73,7 @@ class ItemView:
     ask_text: str
     seen: int
     edit_rows: list[EditLine] = field(default_factory=list)
+    hints: dict[str, tuple[str, ...]] = field(default_factory=dict)  # payment id -> open invoices its remittance names
     payment_options: list[tuple[str, str]] = field(default_factory=list)
     invoice_options: list[tuple[str, str]] = field(default_factory=list)
 
@@ -179,6 +181,7 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
         timeline=_timeline(session, inbound), no_reply=no_reply, ask_text=ask_text,
         seen=queries.last_event_id(session, inbound_id=inbound.id),
         edit_rows=rows + [EditLine("", "", "")] * (MAX_LINES - len(rows)),
+        hints=remittance_hints(payment_rows, invoice_rows, invoice_pattern=app.settings.invoice_pattern),
     )
     view.payment_options, view.invoice_options = _options(payments, invoices, inbound.account_id)
     return view

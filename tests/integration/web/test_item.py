@@ -153,3 +153,16 @@ def test_no_reply_is_offered_for_mail_from_an_unknown_sender(web):
     page = web.client("admin").get(f"/items/{item.id}").text
     assert "No reply will be sent about this request" in page and "not a registered contact" in page
     assert 'name="body"' not in page  # no question form
+
+
+def test_a_payment_whose_remittance_names_an_open_invoice_shows_the_hint_and_moves_nothing(web, tmp_path):
+    from tests.integration.conftest import standard_ledger
+
+    ledger = standard_ledger(tmp_path / "hint-ledger")
+    payments = ledger / "payments.csv"
+    payments.write_text(payments.read_text().replace("BLUEPEAK 20261020", "Rechnung G000000002"))
+    web.world.import_ledger(ledger)
+    item = queue_item(web, request_mail(body="Please allocate payment PY00000001 to invoice G000000077."))
+    page = web.client("viewer").get(f"/items/{item.id}")
+    assert "remittance names G000000002" in page.text
+    assert web.world.allocations() == []
