@@ -3,9 +3,9 @@
 Pure: values in, values out; the only I/O is reading templates. Templates live in
 `templates/email/<language>/<kind>.txt`. Each template's first line is `Subject: ...`; the
 body starts after it (leading blank lines dropped). The folder is picked by the language of
-`locale` ("sv-SE" → `sv/`), falling back to `en/` when there is none; money and dates are
-always formatted with the full requested locale through Babel, so a German account reads
-English text with "41.849,86 €".
+`locale` ("sv-SE" → `sv/`; en, sv, de, fr, es, nl and ja exist), falling back to `en/` when
+there is none; money and dates are always formatted with the full requested locale through
+Babel, so an Italian account reads English text with "41.849,86 €".
 
 Template variables: sender_name, re_subject ("" when the original had none), case_ref,
 account, allocations, payments, invoices (invoice_number, open_amount, paid, due_date),
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,9 @@ def render_reply(kind: str, *, decision: Decision, snapshot: BillingSnapshot | N
 def render_notice(*, account: AccountRow, payments: tuple[PaymentRow, ...], hints: dict[str, tuple[str, ...]],
                   days: int, mailbox: str, sender_name: str, locale: str, templates_dir: Path) -> ReplyContent:
     """The proactive notice of an account's old unallocated payments, in its language."""
+    if not payments:
+        raise ValueError("a notice lists at least one payment")
+    account = replace(account, name=one_line(account.name))  # it is in the subject line
     babel_locale = _parse_locale(locale)
     language = _language_folder(templates_dir, babel_locale.language, "unallocated_notice")
     subject, body = render_text(
