@@ -133,6 +133,11 @@ def _parse_locale(locale: str) -> Locale:
         return Locale.parse(FALLBACK_LANGUAGE)
 
 
+def template_language(templates_dir: Path, locale: str, kind: str) -> str:
+    """The template folder for `locale` that has `kind` ("de" for "de-CH"), else English."""
+    return _language_folder(templates_dir, _parse_locale(locale).language, kind)
+
+
 def _language_folder(templates_dir: Path, language: str, kind: str) -> str:
     if (Path(templates_dir) / language / f"{kind}.txt").is_file():
         return language

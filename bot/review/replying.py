@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from pathlib import Path
 
 from sqlmodel import Session
 
@@ -22,7 +21,7 @@ from bot.model import AuthVerdict, Decision, Evidence, Reason, Sender, Status
 from bot.reading.mime import Mail, parse_bytes, read_mail
 from bot.replies.compose import compose_reply, new_message_id
 from bot.replies.queue import NO_REPLY_REASONS
-from bot.replies.render import FALLBACK_LANGUAGE, ReplyContent, render_reply, render_text, reply_subject
+from bot.replies.render import ReplyContent, render_reply, render_text, reply_subject, template_language
 
 
 @dataclass(frozen=True)
@@ -81,15 +80,10 @@ def ask_content(app: App, *, locale: str, original: Original, inbound: InboundMe
                         templates_dir=app.templates / "email")
 
 
-def _language(templates_dir: Path, locale: str, name: str) -> str:
-    language = (locale or FALLBACK_LANGUAGE).replace("-", "_").split("_")[0].lower()
-    return language if (templates_dir / language / name).is_file() else FALLBACK_LANGUAGE
-
-
 def rejected_content(app: App, *, locale: str, original: Original, case_ref: str | None, reason: str) -> ReplyContent:
     """The templated `rejected` reply in the account's language, carrying the person's reason."""
     templates_dir = app.templates / "email"
-    language = _language(templates_dir, locale, "rejected.txt")
+    language = template_language(templates_dir, locale, "rejected")
     subject, body = render_text(templates_dir, f"{language}/rejected.txt", sender_name=original.sender.display_name,
                                 re_subject=reply_subject(original.mail.subject), case_ref=case_ref, reason=reason.strip())
     return ReplyContent(subject=subject, body=body, locale=language)
