@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from email.errors import ObsoleteHeaderDefect
 from email.headerregistry import HeaderRegistry
 from email.message import Message
 from email.utils import getaddresses
@@ -44,12 +45,19 @@ def from_address(from_header: str) -> tuple[str, str]:
     except Exception:  # noqa: BLE001 - a broken From is an unknown sender, not a crash
         return "", ""
     name = strict.addresses[0].display_name if len(strict.addresses) == 1 else (pairs[0][0] if pairs else "")
-    if len(pairs) != 1 or strict.defects or grouped or strict_addresses != [pairs[0][1]]:
+    if len(pairs) != 1 or _defects(strict) or grouped or strict_addresses != [pairs[0][1]]:
         return "", name
     address = pairs[0][1]
     if not _ADDRESS.fullmatch(address) or address.count("@") != 1:
         return "", name
     return address.lower(), name
+
+
+def _defects(header) -> list:
+    """The header's defects, but for an unquoted period in the display name ("John Q. Public
+    <jqp@x.com>", "A. Admin <…>"): obsolete syntax that mail clients still write every day,
+    and that names the same single address to every parser."""
+    return [d for d in header.defects if not (isinstance(d, ObsoleteHeaderDefect) and "period in 'phrase'" in str(d))]
 
 
 def raw_header_values(msg: Message, name: str) -> list[str]:

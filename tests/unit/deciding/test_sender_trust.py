@@ -50,6 +50,8 @@ GENUINE = [
     ("utf8_name_rfc6532", "From: \u00c5nn \u00c4dmin <ann@bluepeak.example>".encode(), "\u00c5nn \u00c4dmin"),
     ("upper_case", b"From: Ann <ANN@BluePeak.Example>", "Ann"),
     ("comment", b"From: Ann <ann@bluepeak.example> (billing)", "Ann"),
+    ("period_in_name", b"From: Ann B. Admin <ann@bluepeak.example>", "Ann B. Admin"),  # obsolete, everyday syntax
+    ("initial_upper_case", b"From: A. Admin <ANN@BLUEPEAK.EXAMPLE>", "A. Admin"),
 ]
 
 
