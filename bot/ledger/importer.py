@@ -1,4 +1,6 @@
-"""Import the billing system's ledger CSV exports (DESIGN.md "Ledger").
+"""Import the billing system's ledger CSV exports (DESIGN.md "Ledger"), and the optional
+bank_accounts.csv (`account_id,iban`: payers' IBANs, how bank statement credits find their
+account; see bot/ledger/payments_import.py).
 
 A first pass validates every file before a single row is written, so a bad export is refused
 whole instead of leaving a half-updated ledger; a second pass streams the rows again and
@@ -22,8 +24,9 @@ from babel.numbers import list_currencies
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, SQLModel
 
-from bot.ledger.tables import Account, Contact, Invoice, Payment
+from bot.ledger.tables import Account, BankAccount, Contact, Invoice, Payment
 from bot.model import minor_unit
+from bot.statements.checksums import normal_iban
 
 MAX_PROBLEMS = 20  # enough to fix an export in one go, few enough to read
 BATCH = 5000  # rows per bulk statement: bounds memory, keeps round trips few
@@ -150,6 +153,13 @@ def _payment(c: _Cells) -> dict[str, Any]:
             "payer_name": c.text("payer_name")}
 
 
+def _bank_account(c: _Cells) -> dict[str, Any]:
+    iban = normal_iban(c.text("iban"))
+    if iban is None:
+        raise _Bad("iban", f"{c.text('iban')!r} is not a valid IBAN")
+    return {"account_id": c.account(), "iban": iban}
+
+
 @dataclass(frozen=True)
 class _Spec:
     stem: str
@@ -176,6 +186,7 @@ SPECS = (  # import order: the other files refer to accounts
                                 "amount", "open_amount"), ("invoice_number",), _invoice),
     _Spec("payments", Payment, ("payment_id", "account_id", "received_date", "currency", "amount",
                                 "unallocated_amount", "reference", "payer_name"), ("payment_id",), _payment),
+    _Spec("bank_accounts", BankAccount, ("account_id", "iban"), ("account_id", "iban"), _bank_account),
 )
 
 
@@ -270,7 +281,8 @@ def _upsert(session: Session, spec: _Spec, path: Path, accounts: set[str]) -> tu
 
 
 def import_ledger(session: Session, directory: Path) -> ImportReport:
-    """Validate the whole export, then upsert accounts, contacts, invoices and payments.
+    """Validate the whole export, then upsert accounts, contacts, invoices, payments and bank
+    accounts (each file only when present).
 
     Raises LedgerImportError before writing anything if any row is bad. Never commits: the
     caller owns the transaction. A re-import overwrites invoices' open amounts and payments'

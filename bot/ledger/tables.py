@@ -56,6 +56,20 @@ class Payment(SQLModel, table=True):
     unallocated_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     reference: str = ""
     payer_name: str = ""
+    # The bank's key for the credit this payment was imported from (allocbot payments import);
+    # null for payments from the billing system's payments.csv. Unique: never imported twice.
+    bank_ref: str | None = Field(default=None, unique=True, index=True, max_length=200)
+
+
+class BankAccount(SQLModel, table=True):
+    """A payer's bank account known to belong to a ledger account (bank_accounts.csv), which
+    is how a statement's credit finds its account. One IBAN may pay for several accounts."""
+
+    __table_args__ = (UniqueConstraint("account_id", "iban"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.account_id", index=True, max_length=64)
+    iban: str = Field(index=True, max_length=34)  # electronic form: upper case, no spaces
 
 
 def sender_address(from_header: str) -> str:
