@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from sqlmodel import Session
 
-from bot.bootstrap import App, bootstrap
+from bot.cli_payments import payments_cli
+from bot.cli_support import build_app, console, err
 from bot.intake.mailbox import MailboxError
 from bot.settings import SettingsError, load_settings
 
@@ -22,22 +22,11 @@ ledger_cli = typer.Typer(help="The known invoices and payments.", no_args_is_hel
 billing_cli = typer.Typer(help="An account's billing view.", no_args_is_help=True)
 requests_cli = typer.Typer(help="The stored requests.", no_args_is_help=True)
 users_cli = typer.Typer(help="Who may sign in to the web UI.", no_args_is_help=True)
-payments_cli = typer.Typer(help="Payments from bank statements.", no_args_is_help=True)
 app.add_typer(ledger_cli, name="ledger")
 app.add_typer(payments_cli, name="payments")
 app.add_typer(billing_cli, name="billing")
 app.add_typer(requests_cli, name="requests")
 app.add_typer(users_cli, name="users")
-console = Console()
-err = Console(stderr=True, soft_wrap=True)  # one error, one line, whatever the terminal width
-
-
-def _app(**overrides) -> App:
-    try:
-        return bootstrap(load_settings(**overrides))
-    except SettingsError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
 
 
 @ledger_cli.command("import")
@@ -45,7 +34,7 @@ def ledger_import(directory: Path = typer.Argument(..., help="Folder with accoun
     """Load the billing system's CSV exports (idempotent upsert; a bad file is refused whole)."""
     from bot.ledger.importer import LedgerImportError, import_ledger
 
-    application = _app()
+    application = build_app()
     with Session(application.engine) as session:
         try:
             report = import_ledger(session, directory)
@@ -58,76 +47,12 @@ def ledger_import(directory: Path = typer.Argument(..., help="Folder with accoun
         console.print(f"{name}: {inserted} inserted, {updated} updated")
 
 
-STATEMENT_REFUSED = 3  # `payments import`: the file could not be read, nothing was imported
-
-
-@payments_cli.command("import")
-def payments_import(file: Path = typer.Argument(..., help="A camt.053, camt.054 or MT940 statement file"),
-                    format: str | None = typer.Option(None, "--format", help="camt053, camt054 or mt940; told from the content when left out.")) -> None:
-    """Add each booked credit of a bank statement as an unallocated payment. Idempotent; a bad
-    file is refused whole (exit 3); credits whose account is not certain are listed, not imported."""
-    from rich.markup import escape
-
-    from bot.ledger.payments_import import import_payments
-    from bot.statements.model import FORMATS, StatementError
-    from bot.statements.read import read_statement
-
-    if format is not None and format not in FORMATS:
-        err.print(f"--format must be one of: {', '.join(FORMATS)}")
-        raise typer.Exit(2)
-    application = _app()
-    try:
-        statement = read_statement(file.read_bytes(), format=format)
-        with Session(application.engine) as session:
-            report = import_payments(session, statement=statement, invoice_pattern=application.settings.invoice_pattern,
-                                     payment_pattern=application.settings.payment_pattern)
-            session.commit()
-    except (StatementError, OSError) as exc:
-        reason = "\n".join(exc.problems) if isinstance(exc, StatementError) else exc.strerror or str(exc)
-        err.print(f"[red]{escape(str(file))}: statement refused, nothing imported:[/red] {escape(reason)}")
-        raise typer.Exit(STATEMENT_REFUSED) from None
-    _print_payments_report(report)
-
-
-def _print_payments_report(report) -> None:
-    """What was imported, and every credit a person must look at, one line each."""
-    from bot.statements.read import NAMES
-
-    st, skipped = report.statement, report.skipped
-    _say(f"{NAMES[st.format]} of {', '.join(st.accounts)}: {len(st.credits)} credits read; skipped: "
-         f"debits {skipped['debit']}, reversals {skipped['reversal']}, pending {skipped['pending']}")
-    _say(f"imported: {len(report.imported)} unallocated payments")
-    for item in report.imported:
-        _say(f"  {item.payment_id}  {item.account_id}  {_money(item.credit)}  {item.credit.received_date}  ({item.how})")
-    _say(f"already known: {report.known}")
-    if report.held:
-        _say(f"held, not imported: {len(report.held)} (check whether the billing system already has them)")
-    for item in report.held:
-        _say(f"  line {item.credit.line}  {_money(item.credit)}  {item.credit.reference!r}: {item.why}")
-    hint = " (add the payer's IBAN to bank_accounts.csv, `allocbot ledger import` it, then import this file again)"
-    _say(f"unassigned, not imported: {len(report.unassigned)}" + (hint if report.unassigned else ""))
-    for item in report.unassigned:
-        c = item.credit
-        payer = " ".join(filter(None, (c.payer_name, c.payer_iban))) or "not named"
-        _say(f"  line {c.line}  {_money(c)}  {c.reference!r}  payer {payer}: {item.why}")
-    for rev in report.reversals:
-        _say(f"reversal to check: line {rev.line}  {_money(rev)}  {rev.reference!r}")
-
-
-def _say(line: str) -> None:
-    console.print(line, markup=False, highlight=False, soft_wrap=True)  # bank text is not markup
-
-
-def _money(entry) -> str:
-    return f"{entry.amount:f} {entry.currency}"
-
-
 @billing_cli.command("show")
 def billing_show(account: str) -> None:
     """Print the account's open invoices, unallocated payments and recent allocations."""
     from bot.ledger.billing_print import print_billing_view
 
-    application = _app()
+    application = build_app()
     with Session(application.engine) as session:
         if not print_billing_view(session, console, account_id=account):
             err.print(f"[red]no account {account}[/red]")
@@ -144,7 +69,7 @@ def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, d
         raise typer.Exit(2)
     from bot.ledger.jobruns import record_job
 
-    application = _app()
+    application = build_app()
     try:
         report = run_cycle(application, holder=f"run-once:{socket.gethostname()}:{os.getpid()}")
     except MailboxError as exc:
@@ -163,7 +88,7 @@ def worker() -> None:
     from bot.logs import configure_logging
     from bot.worker import run_worker
 
-    application = _app()
+    application = build_app()
     configure_logging(application.settings.log_format)
     run_worker(application)
 
@@ -174,7 +99,7 @@ def status() -> None:
     Exits 1 when the mailbox cannot be reached."""
     from bot.status import gather_status, print_status
 
-    application = _app()
+    application = build_app()
     try:
         report = gather_status(application)
     finally:
@@ -191,7 +116,7 @@ def web(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from bot.web.app import create_app
 
-    uvicorn.run(create_app(_app()), host=host, port=port)
+    uvicorn.run(create_app(build_app()), host=host, port=port)
 
 
 @requests_cli.command("export")
@@ -202,7 +127,7 @@ def requests_export(format: str = typer.Option("jsonl", "--format", help="Only j
     if format != "jsonl":
         err.print("only --format jsonl is supported")
         raise typer.Exit(2)
-    application = _app()
+    application = build_app()
     with Session(application.engine) as session:
         for record in export_requests(session):
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -214,7 +139,7 @@ def users_add(email: str, role: str = typer.Option(..., "--role", help="billing_
     """Create a web UI user with an argon2-hashed password (asked for twice, not echoed)."""
     from bot.ledger.users import UserError, add_user
 
-    application = _app()
+    application = build_app()
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with Session(application.engine) as session:
         try:
@@ -231,7 +156,7 @@ def users_list() -> None:
     """The web UI's users and their roles."""
     from bot.ledger.users import list_users
 
-    with Session(_app().engine) as session:
+    with Session(build_app().engine) as session:
         for user in list_users(session):
             console.print(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}")
 
@@ -248,7 +173,7 @@ def export(directory: Path = typer.Argument(..., help="An empty or new folder fo
     if raw not in RAW_FORMATS:
         err.print(f"--raw must be one of: {', '.join(RAW_FORMATS)}")
         raise typer.Exit(2)
-    application = _app()
+    application = build_app()
     try:
         manifest = export_database(application.settings.database_url, directory, raw=raw, now=application.clock())
     except (DumpError, OSError) as exc:

@@ -1,6 +1,7 @@
 """What a payment's bank remittance says about the invoices it may pay. Pure.
 
-A bank transfer's remittance text often names an invoice ("Rechnung G012345678"). That is a
+A bank transfer's remittance text often names an invoice ("Rechnung G012345678", or an RF
+creditor reference built on the invoice number; `bot/statements/remittance.py`). That is a
 hint for people and partners, never an instruction: unallocated payments stay unallocated
 until somebody asks (DESIGN.md). The item page, the confirmation and the proactive notice
 show it; nothing applies it.
@@ -10,23 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.model import InvoiceRow, PaymentRow
-from bot.reading.identifiers import find_ids, letter_prefix
+from bot.statements.remittance import remittance_hints as read_remittance
 
 
-def named_invoices(reference: str, *, invoice_pattern: str) -> tuple[str, ...]:
-    """The valid invoice numbers written in a remittance text, in order, once each."""
-    found = find_ids(reference or "", pattern=invoice_pattern, prefix=letter_prefix(invoice_pattern))
-    return tuple(dict.fromkeys(f.value for f in found if f.valid))
-
-
-def remittance_hints(payments: Iterable[PaymentRow], open_invoices: Iterable[InvoiceRow], *,
+def payment_hints(payments: Iterable[PaymentRow], open_invoices: Iterable[InvoiceRow], *,
                      invoice_pattern: str) -> dict[str, tuple[str, ...]]:
     """payment id -> the open invoices of the payment's own account that its remittance names
     (payments whose remittance names none are left out)."""
     open_by_number = {i.invoice_number: i for i in open_invoices if i.open_amount.amount > 0}
     hints = {}
     for p in payments:
-        named = tuple(n for n in named_invoices(p.reference, invoice_pattern=invoice_pattern)
+        named = tuple(n for n in read_remittance(p.reference or "", invoice_pattern=invoice_pattern).invoice_numbers
                       if n in open_by_number and open_by_number[n].account_id == p.account_id)
         if named and p.unallocated.amount > 0:
             hints[p.payment_id] = named

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.bootstrap import App
-from bot.deciding.hints import remittance_hints
+from bot.deciding.hints import payment_hints
 from bot.ledger import journal
 from bot.ledger.notice_queries import NOTICED, account_slice, accounts_with_old_unallocated, noticed_since
 from bot.replies.compose import compose_reply, new_message_id
@@ -61,7 +61,7 @@ def _notice_account(session: Session, app: App, *, account_id: str, cutoff: date
     admins = [c for c in contacts if c.role in settings.allowed_roles and c.email]
     if account is None or not payments or not admins:
         return False
-    hints = remittance_hints(payments, invoices, invoice_pattern=settings.invoice_pattern)
+    hints = payment_hints(payments, invoices, invoice_pattern=settings.invoice_pattern)
     queued = 0
     for contact in admins:
         if reply_refusal(session, app, to_addr=contact.email, now=now) is not None:

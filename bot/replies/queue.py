@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from sqlmodel import Session
 
 from bot.bootstrap import App
-from bot.deciding.hints import remittance_hints
+from bot.deciding.hints import payment_hints
 from bot.intake.bounces import read_bounce
 from bot.ledger import journal, store
 from bot.ledger.tables import InboundMessage, OutboundMessage
@@ -79,7 +79,7 @@ def queue_reply(session: Session, app: App, *, inbound: InboundMessage, mail: Ma
     content = render_reply(kind, decision=decision, snapshot=snapshot, locale=locale, case_ref=case_ref,
                            original_subject=mail.subject, sender_name=sender.display_name,
                            templates_dir=app.templates / "email",
-                           hints=remittance_hints(snapshot.payments, snapshot.open_invoices,
+                           hints=payment_hints(snapshot.payments, snapshot.open_invoices,
                                                   invoice_pattern=app.settings.invoice_pattern) if snapshot else None)
     # Stored with the outbox row, so a retry re-sends the same id; the random part keeps ids
     # unique across database resets and environments that share the domain.

@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.bootstrap import App
-from bot.deciding.hints import remittance_hints
+from bot.deciding.hints import payment_hints
 from bot.ledger import store
 from bot.ledger.tables import Allocation as AllocationTable, InboundMessage, ReviewItem
 from bot.model import AccountRow, Evidence, InvoiceRow, PaymentRow, Request
@@ -181,7 +181,7 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
         timeline=_timeline(session, inbound), no_reply=no_reply, ask_text=ask_text,
         seen=queries.last_event_id(session, inbound_id=inbound.id),
         edit_rows=rows + [EditLine("", "", "")] * (MAX_LINES - len(rows)),
-        hints=remittance_hints(payment_rows, invoice_rows, invoice_pattern=app.settings.invoice_pattern),
+        hints=payment_hints(payment_rows, invoice_rows, invoice_pattern=app.settings.invoice_pattern),
     )
     view.payment_options, view.invoice_options = _options(payments, invoices, inbound.account_id)
     return view

@@ -104,3 +104,19 @@ def test_the_notice_is_off_unless_configured(tmp_path):
     assert "notice" not in {j.id for j in off.get_jobs()}
     job = on.get_job("notice")
     assert job is not None and str(job.trigger) == "cron[hour='6', minute='30']"
+
+
+def test_allocbot_payments_notify_queues_the_notice_now(make_world, tmp_path):
+    import os
+    import subprocess
+
+    from tests.integration.conftest import REPO, allocbot_command
+
+    world = notice_world(make_world, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALLOCBOT_")}
+    env.update(DATABASE_URL=world.database_url, ALLOCBOT_UNALLOCATED_NOTICE_DAYS="14")
+    done = subprocess.run(allocbot_command() + ["payments", "notify"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "notices queued: 3 messages to the admins of 2 accounts, listing 2 payments" in done.stdout
+    assert {r.to_addr for r in world.rows(OutboundMessage) if r.kind == "unallocated_notice"} == {ANN, "acc@bluepeak.example", OLA}
