@@ -24,7 +24,7 @@ from tests.reliability.harness import (
 )
 
 SEED = int(os.environ.get("ALLOCBOT_RELIABILITY_SEED", "20261125"))
-REQUESTS = 150
+REQUESTS = 500  # as issue 5 asks; the lives (start-up, kill, restart) cost more than the messages
 KILLS = 20
 
 
