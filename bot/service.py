@@ -89,7 +89,9 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
     sender = sender_of(msg, trusted_authserv_id=settings.trusted_authserv_id)  # the headers as received
     locale = store.sender_locale(session, sender=sender.address) or settings.default_locale
     mail, request = read_message(msg, invoice_pattern=settings.invoice_pattern, payment_pattern=settings.payment_pattern,
-                                 month_first=locale.replace("_", "-").lower() == "en-us")
+                                 month_first=locale.replace("_", "-").lower() == "en-us",
+                                 max_attachment_bytes=int(settings.max_attachment_mb * 1024 * 1024),
+                                 max_attachment_pages=settings.max_attachment_pages)
     view = store.ledger_view(session, sender=sender.address,
                              invoice_numbers=[line.invoice_number for ins in request.instructions for line in ins.lines],
                              payment_ids=[pid for ins in request.instructions for pid in ins.payment_ids])
@@ -109,6 +111,10 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
         except store.LedgerConflict as exc:  # the ledger moved since we read it: a person decides
             decision = replace(decision, status=Status.REVIEW, reasons=decision.reasons + (Reason.OVER_ALLOCATION,))
             log.warning("ledger conflict, held for review: %s", exc)
+    if mail.forwarded_from:  # the forwarder's request; who wrote the forwarded text is recorded, never trusted
+        decision = replace(decision, evidence=(Evidence("forwarded", f"forwarded message from {mail.forwarded_from}, "
+                                                                     f"read as {sender.address or 'the sender'}'s request"),
+                                               *decision.evidence))
     reasons = [r.value for r in decision.reasons]
     journal.record_outcome(session, inbound=row, status=decision.status.value, reasons=reasons, account_id=decision.account_id,
                            evidence=[asdict(e) for e in decision.evidence], request=asdict(request), now=now)

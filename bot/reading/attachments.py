@@ -1,37 +1,90 @@
-"""Remittance attachments as text rows, so one extractor reads mail bodies and advices alike.
+"""Remittance attachments -> request lines; an attachment that cannot be read -> a note, never a guess.
 
-CSV (any delimiter the sniffer recognises) and plain-text attachments are read here; a row
-becomes one line with its cells separated by two spaces, as an HTML table row does. When the
-header names a paid-amount column beside other amount columns ("Invoice amount", "Discount",
-"Amount paid"), only the paid amount is kept: it is what goes on the invoice.
+Which attachments are read, by file name first (a CSV often comes as application/vnd.ms-excel),
+then by content type:
+- CSV, TSV and plain text: rows split by the delimiter the csv sniffer recognises, at most
+  MAX_PART_BYTES of them decoded;
+- XLSX and XLSM: every visible sheet (xlsx.py, zip-bomb checks before openpyxl);
+- PDF: its text, page by page (pdf.py); a scan, an encrypted or broken PDF is not guessed at.
+Each row becomes one line (tables.py: the paid-amount column rule, rows that cannot say which
+amount was paid). Read at most MAX_ATTACHMENT_ROWS rows and the characters left of the
+request's budget; where reading stopped short, `limits` says so.
 
-Nothing else is opened: zip, PDF, Office files and images are never decoded, let alone
-expanded, so a zip or PDF bomb costs what its transfer-encoded text costs. A tabular
-attachment is decoded at most MAX_PART_BYTES far, and read at most MAX_ATTACHMENT_ROWS rows
-and the characters left of the request's budget; `read_attachments` says where it stopped.
+`unreadable` lists the attachments that may carry the request but were not read: a CSV,
+spreadsheet or PDF over `max_bytes` (decoded; a transfer-encoded text too long for it is not
+decoded at all) or `max_pages`, one that cannot be parsed or read for certain, and the
+spreadsheets openpyxl cannot open (legacy .xls, .xlsb, .ods, .numbers). The message is then
+held for a person: an advice read in part could move money the partner did not mean.
+
+Images and word-processor files (a logo, a photo of an advice, a letter) are never read, and
+they alone do not make a message unreadable: nearly every signature carries a logo. Such a
+document is noted (`document_notes`) only when it is plausibly the remittance itself: the
+message asks for nothing readable and its text refers to an attachment ("see attached",
+"siehe Anhang") or has no words of its own. Archives (zip) are not opened and not noted;
+a message attached to the message is a forward (forwards.py).
 """
 from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
+from dataclasses import dataclass, field
 
-from bot.reading.amounts import find_numbers
-from bot.reading.limits import MAX_ATTACHMENT_ROWS, MAX_PART_BYTES, MAX_REQUEST_CHARS
+from bot.reading.limits import (MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_PAGES, MAX_ATTACHMENT_ROWS, MAX_PART_BYTES,
+                                MAX_REQUEST_CHARS, NotRead)
 from bot.reading.mime import Attachment, decode_text
-from bot.reading.words import PAID_COLUMN_WORDS, word_regex
+from bot.reading.tables import table_lines
+from bot.reading.words import ATTACHMENT_WORDS, word_regex
 
 MAX_ROWS = MAX_ATTACHMENT_ROWS
 TEXT_TYPES = {"text/csv", "text/plain", "application/csv", "text/comma-separated-values", "text/tab-separated-values"}
+XLSX_TYPES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.ms-excel.sheet.macroenabled.12"}
+OTHER_SHEET_TYPES = {"application/vnd.ms-excel", "application/vnd.ms-excel.sheet.binary.macroenabled.12",
+                     "application/vnd.oasis.opendocument.spreadsheet", "application/x-iwork-numbers-sffnumbers",
+                     "application/vnd.apple.numbers"}
+DOCUMENT_TYPES = {"application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                  "application/vnd.oasis.opendocument.text", "application/rtf", "text/rtf", "application/ms-tnef",
+                  "application/vnd.ms-tnef"}
+_BY_NAME = (
+    ((".csv", ".txt", ".tsv"), "text"),
+    ((".xlsx", ".xlsm"), "xlsx"),
+    ((".xls", ".xlsb", ".ods", ".numbers"), "sheet"),
+    ((".pdf",), "pdf"),
+    ((".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".bmp", ".heic", ".webp", ".doc", ".docx", ".odt", ".rtf",
+      ".pages", "winmail.dat"), "document"),
+)
 
 
-def is_tabular(att: Attachment) -> bool:
-    name = att.filename.lower()
-    return att.content_type in TEXT_TYPES or name.endswith((".csv", ".txt", ".tsv"))
+def kind(att: Attachment) -> str:
+    """"text", "xlsx", "sheet" (a spreadsheet openpyxl cannot open), "pdf", "document" (an
+    image or a letter), or "" (not read, not noted: archives, signatures, calendar files)."""
+    name = att.filename.lower().strip()
+    for endings, found in _BY_NAME:
+        if name.endswith(endings):
+            return found
+    ctype = att.content_type.lower()
+    if ctype in TEXT_TYPES:
+        return "text"
+    if ctype in XLSX_TYPES:
+        return "xlsx"
+    if ctype in OTHER_SHEET_TYPES:
+        return "sheet"
+    if ctype == "application/pdf":
+        return "pdf"
+    if ctype.startswith("image/") or ctype in DOCUMENT_TYPES:
+        return "document"
+    return ""
 
 
-def _rows(text: str) -> tuple[list[list[str]], str | None]:
+@dataclass
+class Remittance:
+    """What the attachments say: request lines, where reading stopped short, what could not be read."""
+
+    lines: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+def _csv_rows(text: str) -> tuple[list[list[str]], str | None]:
     """The rows, and why reading stopped early (too many rows, a field over the csv module's
     limit, broken quoting), or None."""
     sample = text[:4096]
@@ -52,56 +105,105 @@ def _rows(text: str) -> tuple[list[list[str]], str | None]:
     return rows, None
 
 
-def _other_amount_columns(rows: list[list[str]]) -> set[int]:
-    """Columns to leave out: amount columns beside the one paid-amount column the header names."""
-    header = rows[0] if rows else []
-    if not header or any(re.search(r"\d", cell) for cell in header):
-        return set()
-    numeric = {i for row in rows[1:] for i, cell in enumerate(row) if find_numbers(cell) or re.fullmatch(r"\s*-?\d+\s*", cell)}
-    paid = [i for i, cell in enumerate(header) if i in numeric and word_regex(PAID_COLUMN_WORDS).search(cell)]
-    return numeric - set(paid) if len(paid) == 1 else set()
+def _over_budget(name: str, max_chars: int) -> str:
+    return f"attachment {name!r} read only in part: the request text is over {max_chars:,} characters"
 
 
-def read_attachments(attachments: tuple[Attachment, ...], *, max_chars: int = MAX_REQUEST_CHARS) -> tuple[list[str], list[str]]:
-    """Text lines from every readable attachment, in order (others are skipped), at most
-    `max_chars` characters of them; and where reading stopped short, one note per stop."""
-    lines: list[str] = []
-    notes: list[str] = []
-    left = max_chars
-    for att in attachments:
-        if not is_tabular(att):
-            continue
-        name = att.filename or att.content_type
-        if left <= 0:
-            notes.append(f"attachment {name!r} not read: the request text is over {max_chars:,} characters")
-            continue
+def _tables(att: Attachment, kind_: str, *, max_bytes: int, max_pages: int, left: int, max_chars: int,
+            notes: list[str]):
+    """The attachment's tables as (rows, aligned) pairs, within the limits. Raises NotRead."""
+    if att.surely_over(max_bytes):
+        raise NotRead(f"is larger than {max_bytes:,} bytes (max_attachment_mb)")
+    name = att.filename or att.content_type
+    if kind_ == "text":
         data, cut = att.head(MAX_PART_BYTES)
-        text = decode_text(data, None)
+        if len(data) > max_bytes or cut and att.whole(max_bytes) is None:
+            raise NotRead(f"is larger than {max_bytes:,} bytes (max_attachment_mb)")
         if cut:
             notes.append(f"attachment {name!r} read only to its first {MAX_PART_BYTES:,} bytes")
-        over_budget = f"attachment {name!r} read only in part: the request text is over {max_chars:,} characters"
+        text = decode_text(data, None)
         if len(text) > left:
             text = text[:left]
-            notes.append(over_budget)
-        rows, stopped = _rows(text)
+            notes.append(_over_budget(name, max_chars))
+        rows, stopped = _csv_rows(text)
         if stopped:
             notes.append(f"attachment {name!r} read only in part: {stopped}")
-        skip = _other_amount_columns(rows)
-        for row in rows:
-            cells = [c.strip() for i, c in enumerate(row) if c and c.strip() and i not in skip]
-            if not cells:
-                continue
-            line = unicodedata.normalize("NFKC", "  ".join(cells))  # as the extractor will count it
+        return [(rows, None)]
+    data = att.whole(max_bytes)
+    if data is None:
+        raise NotRead(f"is larger than {max_bytes:,} bytes (max_attachment_mb)")
+    if kind_ == "xlsx":
+        from bot.reading.xlsx import sheets
+
+        found, stopped = sheets(data, max_rows=MAX_ROWS)
+        if stopped:
+            notes.append(f"attachment {name!r} read only in part: {stopped}")
+        return [(rows, None) for rows in found]
+    from bot.reading.pdf import table
+
+    rows, aligned, cut = table(data, max_pages=max_pages, max_chars=left)
+    if cut:
+        notes.append(_over_budget(name, max_chars))
+    return [(rows, aligned)]
+
+
+def read_attachments(attachments: tuple[Attachment, ...], *, max_chars: int = MAX_REQUEST_CHARS,
+                     max_bytes: int = MAX_ATTACHMENT_BYTES, max_pages: int = MAX_ATTACHMENT_PAGES) -> Remittance:
+    """Text lines from every remittance attachment, in order, at most `max_chars` characters
+    of them; where reading stopped short; and the attachments that could not be read."""
+    found = Remittance()
+    left = max_chars
+    for att in attachments:
+        kind_ = kind(att)
+        if kind_ not in ("text", "xlsx", "sheet", "pdf"):
+            continue
+        name = att.filename or att.content_type
+        if kind_ == "sheet":
+            found.unreadable.append(f"attachment {name!r} is a spreadsheet in a format that is not read (save it as XLSX or CSV)")
+            continue
+        if left <= 0:
+            found.limits.append(f"attachment {name!r} not read: the request text is over {max_chars:,} characters")
+            continue
+        notes: list[str] = []
+        try:
+            tables = _tables(att, kind_, max_bytes=max_bytes, max_pages=max_pages, left=left, max_chars=max_chars,
+                             notes=notes)
+        except NotRead as why:
+            found.unreadable.append(f"attachment {name!r} {why}")
+            continue
+        lines: list[str] = []
+        unsure = None
+        for rows, aligned in tables:
+            table, row = table_lines(rows, aligned)
+            lines.extend(table)
+            unsure = unsure or row
+        if unsure is not None:
+            found.unreadable.append(f"attachment {name!r} cannot say which amount was paid in row {unsure:,} "
+                                    f"(no one paid-amount column for it)")
+            continue
+        found.limits.extend(notes)
+        for line in lines:
             if len(line) + 1 > left:
                 left = 0
-                if over_budget not in notes:
-                    notes.append(over_budget)
+                if _over_budget(name, max_chars) not in found.limits:
+                    found.limits.append(_over_budget(name, max_chars))
                 break
-            lines.append(line)
+            found.lines.append(line)
             left -= len(line) + 1
-    return lines, notes
+    return found
+
+
+def document_notes(attachments: tuple[Attachment, ...], *, subject: str, text: str) -> list[str]:
+    """Images and letters that may be the remittance: when the sender's own `text` (quotes and
+    signature lines out) says nothing, or it or the subject refers to an attachment."""
+    documents = [att for att in attachments if kind(att) == "document"]
+    if not documents or (text.strip() and not word_regex(ATTACHMENT_WORDS).search(f"{subject}\n{text}")):
+        return []
+    return [f"attachment {att.filename or att.content_type!r} is an image or document whose text is not read"
+            for att in documents]
 
 
 def attachment_lines(attachments: tuple[Attachment, ...]) -> list[str]:
     """Text lines from every readable attachment, in order; others are skipped."""
-    return read_attachments(attachments)[0]
+    return read_attachments(attachments).lines
+

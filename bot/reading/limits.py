@@ -18,11 +18,31 @@ the reader stops and says so (`Mail.limits`), and the deciding step holds the me
   field makes the message too complex, and the field is left out of the headers read.
 - `MAX_HEADER_FIELDS`: header fields in the whole message (every part's). Each costs about
   200 bytes parsed, whatever its length: a million "a:" lines would take 200 MB.
-- `MAX_PART_BYTES`: decoded bytes read from one text part or one attachment. Only this much
-  of a part's transfer encoding is ever decoded, so a 30 MB attachment costs no more than 2 MB.
+- `MAX_PART_BYTES`: decoded bytes read from one text part or one CSV or text attachment. Only
+  this much of a part's transfer encoding is ever decoded, so a 30 MB CSV costs no more than
+  2 MB. (A PDF or XLSX is decoded whole, up to `MAX_ATTACHMENT_BYTES`, or not at all.)
 - `MAX_REQUEST_CHARS`: characters of request text read (subject, the newest reply, rows of
   remittance attachments). Reading is linear in it: about 5 seconds at worst on dense text.
-- `MAX_ATTACHMENT_ROWS`: rows read from one remittance attachment.
+- `MAX_ATTACHMENT_ROWS`: rows read from one remittance attachment (non-empty rows of a
+  spreadsheet; `MAX_SPREADSHEET_SCAN` rows are looked at in all, empty ones included).
+
+Remittance attachments (CSV, XLSX, text PDFs; issue 6) are opened within these bounds. One
+past a bound is not read at all but listed in `Mail.unreadable`, and the message is held:
+- `MAX_ATTACHMENT_BYTES`, `MAX_ATTACHMENT_PAGES`: the defaults of the settings
+  `max_attachment_mb` and `max_attachment_pages`, which the service passes to `read_message`.
+  The size is the decoded size; a transfer-encoded text longer than any encoding of it is not
+  decoded at all.
+- `MAX_SPREADSHEET_BYTES`, `MAX_ZIP_RATIO`: an XLSX is a zip of XML. Before openpyxl opens it,
+  its members' declared sizes must add up to at most this many bytes, and no member over
+  1 MiB may be compressed more than this many times (zip bombs are a thousand times and more;
+  a 20,000-row sheet is 12). zipfile never inflates a member past its declared size, so the
+  declared sizes bound the work, and openpyxl's memory (it keeps the shared strings).
+- `MAX_SPREADSHEET_COLUMNS`: cells read from each spreadsheet row.
+- `MAX_PDF_STREAM_BYTES`: bytes one PDF stream may decode to (pypdf's own limit is 75 MB; it
+  is lowered while reading). Images are never decoded, and no external decoder is run.
+- `MAX_PDF_RUNS`: strings shown on one page. pypdf's layout extraction pads the gap before
+  each with up to 10,000 spaces, so this bounds one page's text to ten million characters
+  whatever its positions say; a remittance page has a few hundred.
 """
 from __future__ import annotations
 
@@ -34,3 +54,15 @@ MAX_HEADER_FIELDS = 50_000
 MAX_PART_BYTES = 2_000_000
 MAX_REQUEST_CHARS = 500_000
 MAX_ATTACHMENT_ROWS = 5_000
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_PAGES = 50
+MAX_SPREADSHEET_SCAN = 20 * MAX_ATTACHMENT_ROWS
+MAX_SPREADSHEET_BYTES = 16 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+MAX_SPREADSHEET_COLUMNS = 64
+MAX_PDF_STREAM_BYTES = 2 * 1024 * 1024
+MAX_PDF_RUNS = 1_000
+
+
+class NotRead(Exception):
+    """A remittance attachment that was not read, and why: the note for `Mail.unreadable`."""

@@ -59,6 +59,32 @@ class Attachment:
             return self.data[:limit], len(self.data) > limit
         return decoded_head(self._part, limit)
 
+    def surely_over(self, limit: int) -> bool:
+        """Whether the transfer-encoded text is longer than any encoding of `limit` bytes (told
+        without decoding anything)."""
+        if self._data is not None or self._part is None:
+            return len(self.data) > limit
+        payload = getattr(self._part, "_payload", None)
+        cte = str(self._part.get("content-transfer-encoding", "")).lower()
+        # base64 takes 4 characters for 3 bytes plus line breaks; quoted-printable at most 3
+        # per byte plus soft breaks; anything else 1, or 2 where LF became CRLF.
+        most = limit * 1.4 if cte == "base64" else limit * 3.2 if cte == "quoted-printable" or "uu" in cte else limit * 2
+        return isinstance(payload, str) and len(payload) > most + 1024
+
+    def whole(self, limit: int) -> bytes | None:
+        """All the decoded bytes when there are at most `limit` of them, else None; a text
+        `surely_over` the limit is not decoded at all."""
+        if self.surely_over(limit):
+            return None
+        data, more = self.head(limit)
+        return None if more else data
+
+    @property
+    def message(self) -> Message | None:
+        """The attached message of a message/rfc822 attachment (a forward "as attachment")."""
+        payload = self._part.get_payload() if self._part is not None and self.content_type == "message/rfc822" else None
+        return payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else None
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Attachment) and (self.filename, self.content_type, self.data) == (
             other.filename, other.content_type, other.data)
@@ -83,6 +109,9 @@ class Mail:
     # attachments that may carry the request but could not be read (a scanned PDF, one over its
     # size or page limit, a broken spreadsheet): one note each; the message is held, never guessed
     unreadable: tuple[str, ...] = ()
+    # the From line of the forwarded message whose text was read as the request ("please handle
+    # the below"); recorded for people, never used for authorisation (that is the outer From)
+    forwarded_from: str = ""
 
 
 # ---- parsing, within limits --------------------------------------------------------------
@@ -310,7 +339,8 @@ def html_to_text(html: str) -> str:
 
 def _walk(msg: Message) -> list[Message]:
     """The leaf parts in order. A message attached to the message (message/rfc822, a forward
-    "as attachment") is one leaf: like quoted history, what it says is not read as a request.
+    "as attachment") is one leaf: like quoted history, what it says is not read as a request,
+    unless the sender's own text only hands it on (forwards.py reads it, `Attachment.message`).
     The tree is as large as the parser allowed (`parse_bytes`), so the walk is bounded too."""
     parts: list[Message] = []
     stack = [msg]

@@ -2,7 +2,8 @@
 lines out, so an old request quoted below a new one is never applied again.
 
 mail-parser-reply finds the "On … wrote:" lines and header blocks it knows; forward markers
-and header blocks in the other languages partners write are cut here first.
+and header blocks in the other languages partners write are cut here first. (A forward whose
+sender only hands it on is read after all, by forwards.py, which uses the same markers.)
 """
 from __future__ import annotations
 
@@ -35,28 +36,29 @@ _SIGNATURE_LINE = re.compile(
 _POSTCODE_CITY = re.compile(
     r"^\s*(?:[A-Z]{1,2}-)?(?:\d{4,5}|\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{4} ?[A-Z]{2}(?= ))\s+[^\W\d_][^\W\d_ .'-]*(?:[ .'-]+[^\W\d_]+){0,3}\s*$"
 )
-_FORWARD_MARKERS = re.compile(
+FORWARD_MARKERS = re.compile(
     r"^[ \t>]*-*\s*(?:forwarded message|original message|begin forwarded message|ursprüngliche nachricht|"
     r"weitergeleitete nachricht|anfang der weitergeleiteten nachricht|message transféré|message d'origine|"
     r"début du message (?:réexpédié|transféré)|mensaje reenviado|mensaje original|inicio del mensaje reenviado|"
     r"messaggio inoltrato|messaggio originale|inizio messaggio inoltrato|mensagem encaminhada|mensagem original|"
     r"início da mensagem (?:reencaminhada|encaminhada)|doorgestuurd bericht|oorspronkelijk bericht|"
     r"begin doorgestuurd bericht|vidarebefordrat (?:meddelande|brev)|ursprungligt meddelande|"
-    r"videresendt (?:meddelelse|besked)|oprindelig meddelelse|wiadomość przekazana dalej|oryginalna wiadomość|"
+    r"videresendt (?:meddelelse|besked|melding)|oprindelig meddelelse|opprinnelig melding|välitetty viesti|"
+    r"alkuperäinen viesti|wiadomość przekazana dalej|oryginalna wiadomość|"
     r"przekazana wiadomość|転送されたメッセージ|元のメッセージ)\s*:?\s*-*[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 # A client's header block ("From: Name <a@b>" then "Sent:", "Date:", "To:" or "Subject:", in the
 # client's language) starts quoted history; the From line must hold an address, so a request
 # written as "From: PY… / To: G…" is not taken for one.
-_FROM_LABELS = r"from|von|de|från|fra|van|da|od|差出人|送信者"
-_OTHER_LABELS = (
+FROM_LABELS = r"from|von|de|från|fra|van|da|od|差出人|送信者"
+OTHER_LABELS = (
     r"sent|date|to|subject|cc|gesendet|datum|an|betreff|envoyé|objet|à|enviado(?: el)?|enviada em|para|asunto|"
     r"assunto|data|skickat|till|ämne|sendt|til|emne|dato|verzonden|aan|onderwerp|inviato|oggetto|a|wysłano|do|"
     r"temat|送信日時|宛先|件名|日付"
 )
 _HEADER_BLOCK = re.compile(
-    rf"^[ \t>*]*(?:{_FROM_LABELS})[ \t*]*:[^\n]*[@<][^\n]*\n(?:[^\n]*\n){{0,2}}?[ \t>*]*(?:{_OTHER_LABELS})[ \t*]*:",
+    rf"^[ \t>*]*(?:{FROM_LABELS})[ \t*]*:[^\n]*[@<][^\n]*\n(?:[^\n]*\n){{0,2}}?[ \t>*]*(?:{OTHER_LABELS})[ \t*]*:",
     re.IGNORECASE | re.MULTILINE,
 )
 
@@ -68,7 +70,7 @@ def _parser() -> EmailReplyParser:
 
 def latest_reply(text: str) -> str:
     """The newest part of a conversation, without the quoted and forwarded history."""
-    cuts = [m.start() for m in (_FORWARD_MARKERS.search(text), _HEADER_BLOCK.search(text)) if m]
+    cuts = [m.start() for m in (FORWARD_MARKERS.search(text), _HEADER_BLOCK.search(text)) if m]
     head = text[: min(cuts)] if cuts else text
     try:
         replies = _parser().read(head).replies
@@ -78,6 +80,16 @@ def latest_reply(text: str) -> str:
     if not top.strip():
         top = head
     return "\n".join(line for line in top.split("\n") if not line.lstrip().startswith(">"))
+
+
+def has_quote(text: str) -> bool:
+    """Whether the text quotes an earlier message ("> " lines, or an "On … wrote:" line)."""
+    if any(line.lstrip().startswith(">") for line in text.split("\n")):
+        return True
+    try:
+        return len(_parser().read(text).replies) > 1
+    except Exception:  # noqa: BLE001 - the library must never stop a message from being read
+        return True
 
 
 def is_signature_line(line: str) -> bool:

@@ -1,7 +1,12 @@
 """The whole reading step: a parsed message -> its facts and its request.
 
 Reading is bounded (`bot/reading/limits.py`): where the reader stopped short of the whole
-message, `Mail.limits` says why, and the deciding step holds the message for review.
+message, `Mail.limits` says why, and the deciding step holds the message for review. A
+remittance attachment that may carry the request but could not be read (a scan, one past its
+size or page limit, a broken file) is listed in `Mail.unreadable`, and the message is held
+too: never guessed (attachments.py). A forwarded request is read as the forwarding contact's
+when their own text only hands it on (forwards.py); `Mail.forwarded_from` then names the
+forwarded message's sender.
 """
 from __future__ import annotations
 
@@ -10,10 +15,12 @@ from dataclasses import replace
 from email.message import Message
 
 from bot.model import Request
-from bot.reading.attachments import read_attachments
+from bot.reading.attachments import document_notes, read_attachments
 from bot.reading.extract import read_request
-from bot.reading.limits import MAX_REQUEST_CHARS
-from bot.reading.mime import Mail, read_mail
+from bot.reading.forwards import (Forwarded, attached_forward, inline_forward, is_covering_note, recipients_of,
+                                  to_the_mailbox)
+from bot.reading.limits import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_PAGES, MAX_REQUEST_CHARS
+from bot.reading.mime import Mail, header, read_mail
 from bot.reading.quotes import latest_reply, without_signature_lines
 
 
@@ -21,35 +28,61 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def _forward(msg: Message, mail: Mail, body: str, note: str, *, invoice_pattern: str, payment_pattern: str) -> Forwarded | None:
+    """The forwarded message to read as the request, or None (see forwards.py)."""
+    if not is_covering_note(note, invoice_pattern=invoice_pattern, payment_pattern=payment_pattern):
+        return None
+    forward = inline_forward(mail.subject, body) or attached_forward(mail.attachments)
+    if forward is None or to_the_mailbox(forward, sender=header(msg, "From"), recipients=recipients_of(msg)):
+        return None
+    return forward
+
+
+def _cut(text: str, left: int, limits: list[str], note: str) -> str:
+    if len(text) > left:
+        if note not in limits:
+            limits.append(note)
+        return text[:left]
+    return text
+
+
 def read_message(msg: Message, *, invoice_pattern: str, payment_pattern: str, month_first: bool = False,
-                 max_chars: int = MAX_REQUEST_CHARS) -> tuple[Mail, Request]:
+                 max_chars: int = MAX_REQUEST_CHARS, max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
+                 max_attachment_pages: int = MAX_ATTACHMENT_PAGES) -> tuple[Mail, Request]:
     """The message's facts and its request, reading at most `max_chars` characters of request
-    text as the extractor sees it (after NFKC, which can make one character eighteen)."""
+    text as the extractor sees it (after NFKC, which can make one character eighteen), and
+    remittance attachments of at most `max_attachment_bytes` bytes and `max_attachment_pages`
+    pages (larger ones are listed in `Mail.unreadable`)."""
     mail = read_mail(msg)
     limits = list(mail.limits)
-    subject = mail.subject
+    cut_text = f"the text was read only to its first {max_chars:,} characters"
+    body = _cut(mail.body, max_chars, limits, cut_text)  # cut before quotes are: that step is linear too, not free
+    note = _nfkc(without_signature_lines(latest_reply(body)))  # what the extractor reads (NFKC is idempotent)
+    forward = _forward(msg, mail, body, note, invoice_pattern=invoice_pattern, payment_pattern=payment_pattern)
+    subject, attachments = mail.subject, mail.attachments
+    if forward is not None:
+        subject, attachments = forward.subject, mail.attachments + forward.attachments
+        limits.extend(forward.limits)
+        note = _nfkc(without_signature_lines(latest_reply(forward.text)))
     if len(_nfkc(subject)) > max_chars:
         subject = _nfkc(subject)[:max_chars]
         limits.append(f"the subject was read only to its first {max_chars:,} characters")
     left = max_chars - len(_nfkc(subject))
-    body = mail.body
-    if len(body) > left:  # cut before quotes are: that step is linear too, not free
-        body = body[:left]
-        limits.append(f"the text was read only to its first {max_chars:,} characters")
-    body = _nfkc(without_signature_lines(latest_reply(body)))  # what the extractor reads (NFKC is idempotent)
-    if len(body) > left:
-        body = body[:left]
-        if not any("the text was read only" in note for note in limits):
-            limits.append(f"the text was read only to its first {max_chars:,} characters")
-    extra, notes = read_attachments(mail.attachments, max_chars=left - len(body))
-    limits.extend(notes)
+    text = _cut(note, left, limits, cut_text)
+    remittance = read_attachments(attachments, max_chars=left - len(text), max_bytes=max_attachment_bytes,
+                                  max_pages=max_attachment_pages)
+    limits.extend(remittance.limits)
     request = read_request(
         subject=subject,
-        body=body,
-        extra_lines=extra,
+        body=text,
+        extra_lines=remittance.lines,
         invoice_pattern=invoice_pattern,
         payment_pattern=payment_pattern,
         sent=mail.date.date() if mail.date else None,
         month_first=month_first,
     )
-    return (replace(mail, limits=tuple(limits)) if limits != list(mail.limits) else mail), request
+    unreadable = list(remittance.unreadable)
+    if not request.instructions:
+        unreadable += document_notes(attachments, subject=subject, text=text)
+    return replace(mail, limits=tuple(limits), unreadable=tuple(unreadable),
+                   forwarded_from=forward.from_line if forward else ""), request

@@ -124,3 +124,29 @@ PAID_COLUMN_WORDS: tuple[str, ...] = (
     "pagato", "pagamento", "importo pagato", "valor pago", "betaald", "betaling", "zapłacono", "wpłata", "płatność",
     "支払", "入金", "振込",
 )
+
+# The text refers to an attachment ("see attached", "siehe Anhang", "se bifogad fil").
+ATTACHMENT_WORDS: tuple[str, ...] = (
+    "attached", "attachment", "enclosed", "see file", "bifogad", "bifogat", "bifogar", "bilaga", "bilagan", "bilagd",
+    "vedhæftet", "vedhæftede", "vedlagt", "vedlagte", "bilag", "vedlegg", "anhang", "anbei", "beigefügt", "angehängt",
+    "anlage", "pièce jointe", "pièces jointes", "ci-joint", "ci-joints", "en pj", "adjunto", "adjunta", "adjuntamos",
+    "anexo", "anexa", "em anexo", "allegato", "allegata", "in allegato", "bijlage", "bijgevoegd", "bijgaand",
+    "załącznik", "w załączeniu", "liite", "liitteenä", "添付",
+)
+
+# A covering note that says the forwarded request is there for information, was handled, or
+# must wait: the forwarded text is then not read as a request (forwards.py).
+FORWARD_HOLD_WORDS: tuple[str, ...] = (
+    "fyi", "fya", "for info", "for your info", "for your information", "for reference", "for the record", "already",
+    "done", "ignore", "disregard", "wait", "hold", "don't", "don’t", "do not", "not", "cancel",
+    "för kännedom", "för info", "fkk", "redan", "vänta", "ignorera", "avvakta", "inte", "ej",
+    "til orientering", "til info", "allerede", "vent", "ikke",
+    "zur info", "zur kenntnis", "zur information", "bereits", "schon erledigt", "erledigt", "warten", "ignorieren", "nicht",
+    "pour info", "pour information", "pour rappel", "déjà", "attendre", "ignorer", "ne pas", "pas encore",
+    "para su información", "para tu información", "para información", "ya", "esperar", "ignorar", "no",
+    "per conoscenza", "per informazione", "per info", "già", "attendere", "ignorare", "non",
+    "para conhecimento", "para informação", "já", "aguardar", "não",
+    "ter info", "ter informatie", "ter kennisname", "al gedaan", "al verwerkt", "wachten", "negeren", "niet",
+    "do wiadomości", "dla informacji", "już", "czekać", "nie",
+    "ご参考", "参考", "済み", "済", "既に", "すでに", "保留", "不要",
+)

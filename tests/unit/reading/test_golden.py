@@ -1,8 +1,12 @@
 """Golden files: every tests/golden/reading/*.eml is read and compared with the .json beside it.
 
 The .json holds a plain-dict projection of the Request (see `project`), plus `note` (what
-the case is about) and `month_first` (the en-US date habit; false when absent). A parser
-change that alters what a real-looking message means shows up here as a readable diff.
+the case is about) and `month_first` (the en-US date habit; false when absent), and of the
+Mail the facts that hold a message back or explain it when there are any: `unreadable`
+(attachments not read) and `forwarded_from` (whose forwarded text was read). A parser change
+that alters what a real-looking message means shows up here as a readable diff.
+
+The messages with binary attachments are made by tests/unit/reading/remittance_files.py.
 """
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot.model import Amount, Request
-from bot.reading.mime import parse_bytes
+from bot.reading.mime import Mail, parse_bytes
 from bot.reading.read import read_message
+from tests.unit.reading.remittance_files import GOLDEN as MADE
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "reading"
 CASES = sorted(GOLDEN.glob("*.eml"))
@@ -45,6 +50,16 @@ def project(request: Request) -> dict:
     }
 
 
+def mail_facts(mail: Mail) -> dict:
+    """The Mail's facts that hold a message back or say whose text was read, when it has any."""
+    facts: dict = {}
+    if mail.unreadable:
+        facts["unreadable"] = list(mail.unreadable)
+    if mail.forwarded_from:
+        facts["forwarded_from"] = mail.forwarded_from
+    return facts
+
+
 def test_every_message_has_its_expectation() -> None:
     assert len(CASES) >= 30
     assert sorted(p.stem for p in GOLDEN.glob("*.json")) == [p.stem for p in CASES]
@@ -53,10 +68,25 @@ def test_every_message_has_its_expectation() -> None:
 @pytest.mark.parametrize("eml", CASES, ids=lambda p: p.stem)
 def test_golden(eml: Path) -> None:
     expected = json.loads(eml.with_suffix(".json").read_text("utf-8"))
-    _, request = read_message(
+    mail, request = read_message(
         parse_bytes(eml.read_bytes()),
         invoice_pattern=r"G\d{9}",
         payment_pattern=r"PY\d{8}",
         month_first=expected.get("month_first", False),
     )
-    assert project(request) == {k: v for k, v in expected.items() if k not in META}
+    assert project(request) | mail_facts(mail) == {k: v for k, v in expected.items() if k not in META}
+
+
+def _facts(raw: bytes) -> dict:
+    mail, request = read_message(parse_bytes(raw), invoice_pattern=r"G\d{9}", payment_pattern=r"PY\d{8}")
+    return project(request) | mail_facts(mail)
+
+
+@pytest.mark.parametrize("name", sorted(MADE))
+def test_golden_files_are_made_here(name: str) -> None:
+    """The golden messages with binary attachments are made by remittance_files.py, the same
+    bytes each time; made again, each reads as the committed file does (byte for byte it is
+    the same too, with the openpyxl and reportlab versions that made it)."""
+    made = MADE[name]()
+    assert made == MADE[name]()
+    assert _facts(made) == _facts((GOLDEN / f"{name}.eml").read_bytes())

@@ -18,9 +18,11 @@ from hypothesis import strategies as st
 
 from bot.intake.classify import MachineMail, classify
 from bot.model import Request
+from bot.reading.attachments import Remittance, read_attachments
 from bot.reading.limits import MAX_REQUEST_CHARS
-from bot.reading.mime import Mail, decoded_head, parse_bytes
+from bot.reading.mime import Attachment, Mail, decoded_head, parse_bytes
 from bot.reading.read import read_message
+from tests.unit.reading import remittance_files as files
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "reading"
 SEEDS = [p.read_bytes() for p in sorted(GOLDEN.glob("*.eml"))]
@@ -205,3 +207,40 @@ def test_a_decoded_prefix_is_the_start_of_the_whole(data: bytes, cte: str, limit
     whole = msg.get_payload(decode=True)
     head, cut = decoded_head(msg, limit)
     assert head == whole[:limit] and cut == (len(whole) > limit)
+
+
+ADVICES = [
+    ("advice.pdf", "application/pdf", files.table_pdf(["Payment PY40028173"], ["Invoice", "Invoice amount", "Paid"],
+                                                      [["G012345678", "1,000.00 EUR", "980.00 EUR"]])),
+    ("scan.pdf", "application/pdf", files.scanned_pdf_bytes()),
+    ("advice.xlsx", files.XLSX, files.xlsx_bytes([["Invoice", "Paid"], ["G012345678", 980.5]], formats={1: "#,##0.00"})),
+]
+
+
+@st.composite
+def broken_advice(draw: st.DrawFn) -> Attachment:
+    """A real PDF or workbook with bytes flipped, cut, dropped or repeated."""
+    name, ctype, data = draw(st.sampled_from(ADVICES))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data)))
+        op = draw(st.sampled_from(["flip", "truncate", "drop", "duplicate"]))
+        if op == "flip" and at < len(data):
+            data = data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1:]
+        elif op == "truncate":
+            data = data[:at]
+        elif op == "drop":
+            data = data[:at] + data[min(len(data), at + draw(st.integers(1, 500))):]
+        else:
+            end = min(len(data), at + draw(st.integers(1, 500)))
+            data = data[:end] + data[at:end] + data[end:]
+    return Attachment(name, ctype, data)
+
+
+@settings(FAST, max_examples=300)
+@given(broken_advice())
+def test_a_broken_pdf_or_workbook_is_read_or_reported_never_raises(attachment: Attachment) -> None:
+    found = read_attachments((attachment,))
+    assert isinstance(found, Remittance)
+    assert all(note.startswith(f"attachment {attachment.filename!r} ") for note in found.unreadable + found.limits)
+    if found.unreadable:
+        assert found.lines == []  # nothing of an unreadable attachment is read
