@@ -30,7 +30,7 @@ from bot.ledger.leases import acquire_lease, release_lease
 from bot.ledger.tables import InboundMessage
 from bot.model import Decision, Evidence, Reason, Status
 from bot.reading.limits import MAX_LINES
-from bot.reading.mime import parse_bytes, too_complex
+from bot.reading.parsing import parse_bytes, too_complex
 from bot.reading.read import read_message
 from bot.replies.queue import hold_if_flooding, note_bounce, queue_reply
 from bot.replies.sending import send_outbox

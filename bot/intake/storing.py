@@ -19,7 +19,8 @@ from bot.intake.mailbox import Incoming
 from bot.ledger import journal, store
 from bot.ledger.checkpoints import advance_checkpoint, checkpoint_for
 from bot.ledger.leases import renew_lease
-from bot.reading.mime import header, parse_bytes
+from bot.reading.mime import header
+from bot.reading.parsing import parse_bytes
 
 log = logging.getLogger("allocbot.intake")
 

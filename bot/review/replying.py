@@ -18,7 +18,8 @@ from bot.deciding.sender import sender_of
 from bot.ledger import journal, store
 from bot.ledger.tables import Account, InboundMessage, OutboundMessage
 from bot.model import AuthVerdict, Decision, Evidence, Reason, Sender, Status
-from bot.reading.mime import Mail, parse_bytes, read_mail
+from bot.reading.mime import Mail, read_mail
+from bot.reading.parsing import parse_bytes
 from bot.replies.compose import compose_reply, new_message_id
 from bot.replies.queue import NO_REPLY_REASONS
 from bot.replies.render import ReplyContent, render_reply, render_text, reply_subject, template_language

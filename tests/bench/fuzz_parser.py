@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from bot.intake.classify import classify  # noqa: E402
-from bot.reading.mime import parse_bytes  # noqa: E402
+from bot.reading.parsing import parse_bytes  # noqa: E402
 from bot.reading.read import read_message  # noqa: E402
 
 SEED_DIRS = [REPO / "tests" / "golden" / "reading", REPO.parent / "shared" / "corpus" / "sample" / "mail",

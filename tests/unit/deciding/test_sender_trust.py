@@ -13,7 +13,7 @@ import pytest
 
 from bot.deciding.sender import authorised_accounts, from_address, identify_sender, raw_header_values, sender_of
 from bot.model import Reason, Status
-from bot.reading.mime import parse_bytes
+from bot.reading.parsing import parse_bytes
 from tests.unit.deciding.builders import (
     ROLES, allocations, assert_explained, contact, instruction, invoice, ledger, line, payment, request, run, sender,
 )

@@ -18,7 +18,8 @@ from bot.model import Request
 from bot.reading import xlsx
 from bot.reading.attachments import kind, read_attachments
 from bot.reading.limits import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_PAGES, MAX_PDF_RUNS, MAX_SPREADSHEET_SCAN
-from bot.reading.mime import Attachment, Mail, parse_bytes
+from bot.reading.mime import Attachment, Mail
+from bot.reading.parsing import parse_bytes
 from bot.reading.read import read_message
 from tests.unit.reading.remittance_files import (XLSX, mail, pdf_bytes, png_bytes, scanned_pdf_bytes, table_pdf, xlsx_bytes,
                                                  zip_with)

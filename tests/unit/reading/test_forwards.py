@@ -7,7 +7,8 @@ import pytest
 
 from bot.model import Request
 from bot.reading.forwards import FORWARD_PREFIX
-from bot.reading.mime import Mail, parse_bytes
+from bot.reading.mime import Mail
+from bot.reading.parsing import parse_bytes
 from bot.reading.read import read_message
 from tests.unit.reading.remittance_files import mail
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.model import Amount, Request
-from bot.reading.mime import Mail, parse_bytes
+from bot.reading.mime import Mail
+from bot.reading.parsing import parse_bytes
 from bot.reading.read import read_message
 from tests.unit.reading.remittance_files import GOLDEN as MADE
 

@@ -22,7 +22,8 @@ from bot.reading.attachments import read_attachments
 from bot.reading.extract import read_request
 from bot.reading.limits import (MAX_ATTACHMENT_BYTES, MAX_DEPTH, MAX_HEADER_CHARS, MAX_PART_BYTES, MAX_PARTS,
                                 MAX_REQUEST_CHARS)
-from bot.reading.mime import Attachment, Mail, decoded_head, parse_bytes, read_mail, too_complex
+from bot.reading.mime import Attachment, Mail, decoded_head, read_mail
+from bot.reading.parsing import parse_bytes, too_complex
 from bot.reading.read import read_message
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "reading"

@@ -5,7 +5,8 @@ import random
 
 import pytest
 
-from bot.reading.mime import decode_text, html_to_text, parse_bytes, read_mail, unflow
+from bot.reading.mime import decode_text, html_to_text, read_mail, unflow
+from bot.reading.parsing import parse_bytes
 from bot.reading.read import read_message
 
 TEXTS = [

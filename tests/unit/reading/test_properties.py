@@ -20,7 +20,8 @@ from bot.intake.classify import MachineMail, classify
 from bot.model import Request
 from bot.reading.attachments import Remittance, read_attachments
 from bot.reading.limits import MAX_REQUEST_CHARS
-from bot.reading.mime import Attachment, Mail, decoded_head, parse_bytes
+from bot.reading.mime import Attachment, Mail, decoded_head
+from bot.reading.parsing import parse_bytes
 from bot.reading.read import read_message
 from tests.unit.reading import remittance_files as files
 
