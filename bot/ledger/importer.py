@@ -50,7 +50,7 @@ class ImportReport:
     counts: dict[str, tuple[int, int]]  # file stem -> (inserted, updated); absent files omitted
 
 
-class _Bad(Exception):
+class BadCell(Exception):
     """One problem; `line` is set where only the reader knows it (header, malformed records)."""
 
     def __init__(self, column: str | None, message: str, line: int | None = None) -> None:
@@ -58,8 +58,8 @@ class _Bad(Exception):
         self.column, self.message, self.line = column, message, line
 
 
-class _Cells:
-    """One CSV record; each getter parses a column or raises _Bad naming it."""
+class Cells:
+    """One CSV record; each getter parses a column or raises BadCell naming it."""
 
     def __init__(self, cells: dict[str, str], accounts: set[str]) -> None:
         self.cells, self.accounts = cells, accounts
@@ -67,19 +67,19 @@ class _Cells:
     def text(self, column: str, required: bool = False) -> str:
         value = self.cells[column].strip()
         if required and not value:
-            raise _Bad(column, "is empty")
+            raise BadCell(column, "is empty")
         return value
 
     def account(self) -> str:
         value = self.text("account_id", required=True)
         if value not in self.accounts:
-            raise _Bad("account_id", f"{value!r} is not a known account")
+            raise BadCell("account_id", f"{value!r} is not a known account")
         return value
 
     def currency(self) -> str:
         value = self.text("currency")
         if value not in _CURRENCIES:
-            raise _Bad("currency", f"{value!r} is not an ISO 4217 currency code")
+            raise BadCell("currency", f"{value!r} is not an ISO 4217 currency code")
         return value
 
     def locale(self) -> str:
@@ -90,7 +90,7 @@ class _Cells:
             if Locale.parse(value.replace("-", "_")).territory != (region.upper() if region else None):
                 raise ValueError
         except (ValueError, UnknownLocaleError):
-            raise _Bad("locale", f"{value!r} is not a known locale") from None
+            raise BadCell("locale", f"{value!r} is not a known locale") from None
         return value
 
     def date(self, column: str) -> date:
@@ -98,45 +98,45 @@ class _Cells:
         if _DATE.fullmatch(value):
             with suppress(ValueError):
                 return date.fromisoformat(value)
-        raise _Bad(column, f"{value!r} is not a date (YYYY-MM-DD)")
+        raise BadCell(column, f"{value!r} is not a date (YYYY-MM-DD)")
 
     def minor(self, column: str, currency: str) -> int:
         """Exact minor units: more decimals than the currency has is refused, never rounded."""
         value = self.text(column)
         if not _AMOUNT.fullmatch(value):
-            raise _Bad(column, f"{value!r} is not a decimal number")
+            raise BadCell(column, f"{value!r} is not a decimal number")
         places = -minor_unit(currency).as_tuple().exponent
         whole, _, fraction = value.lstrip("+-").partition(".")
         if fraction[places:].strip("0"):
-            raise _Bad(column, f"{value!r} has more decimals than {currency} has")
+            raise BadCell(column, f"{value!r} has more decimals than {currency} has")
         if len(whole.lstrip("0")) > 19:  # int() of a huge string is slow and may be refused
-            raise _Bad(column, f"{value!r} is too large")
+            raise BadCell(column, f"{value!r} is too large")
         minor = int(whole + fraction[:places].ljust(places, "0")) * (-1 if value.startswith("-") else 1)
         if not 0 <= minor <= _MAX_MINOR:
-            raise _Bad(column, f"{value!r} is " + ("negative" if minor < 0 else "too large"))
+            raise BadCell(column, f"{value!r} is " + ("negative" if minor < 0 else "too large"))
         return minor
 
     def part(self, column: str, currency: str) -> tuple[int, int]:
         """(amount, part) in minor units, the open/unallocated part within the amount."""
         whole, part = self.minor("amount", currency), self.minor(column, currency)
         if part > whole:
-            raise _Bad(column, f"{self.text(column)!r} is more than amount {self.text('amount')!r}")
+            raise BadCell(column, f"{self.text(column)!r} is more than amount {self.text('amount')!r}")
         return whole, part
 
 
-def _account(c: _Cells) -> dict[str, Any]:
+def _account(c: Cells) -> dict[str, Any]:
     return {"account_id": c.text("account_id", required=True), "name": c.text("name"),
             "locale": c.locale(), "currency": c.currency()}
 
 
-def _contact(c: _Cells) -> dict[str, Any]:
+def _contact(c: Cells) -> dict[str, Any]:
     email = c.text("email").lower()
     if not _EMAIL.fullmatch(email):
-        raise _Bad("email", f"{email!r} is not an email address")
+        raise BadCell("email", f"{email!r} is not an email address")
     return {"account_id": c.account(), "email": email, "name": c.text("name"), "role": c.text("role")}
 
 
-def _invoice(c: _Cells) -> dict[str, Any]:
+def _invoice(c: Cells) -> dict[str, Any]:
     currency = c.currency()
     amount, open_ = c.part("open_amount", currency)
     return {"invoice_number": c.text("invoice_number", required=True), "account_id": c.account(),
@@ -144,7 +144,7 @@ def _invoice(c: _Cells) -> dict[str, Any]:
             "currency": currency, "amount_minor": amount, "open_minor": open_}
 
 
-def _payment(c: _Cells) -> dict[str, Any]:
+def payment_values(c: Cells) -> dict[str, Any]:
     currency = c.currency()
     amount, unallocated = c.part("unallocated_amount", currency)
     return {"payment_id": c.text("payment_id", required=True), "account_id": c.account(),
@@ -153,10 +153,10 @@ def _payment(c: _Cells) -> dict[str, Any]:
             "payer_name": c.text("payer_name")}
 
 
-def _bank_account(c: _Cells) -> dict[str, Any]:
+def _bank_account(c: Cells) -> dict[str, Any]:
     iban = normal_iban(c.text("iban"))
     if iban is None:
-        raise _Bad("iban", f"{c.text('iban')!r} is not a valid IBAN")
+        raise BadCell("iban", f"{c.text('iban')!r} is not a valid IBAN")
     return {"account_id": c.account(), "iban": iban}
 
 
@@ -166,7 +166,7 @@ class _Spec:
     table: type[SQLModel]
     columns: tuple[str, ...]
     key: tuple[str, ...]  # the upsert key; only Contact's differs from its primary key (`id`)
-    convert: Callable[[_Cells], dict[str, Any]]
+    convert: Callable[[Cells], dict[str, Any]]
 
     def key_of(self, values: dict[str, Any]) -> tuple[str, ...]:
         return tuple(values[k] for k in self.key)
@@ -176,7 +176,7 @@ class _Spec:
         for name, value in values.items():
             length = getattr(self.table.__table__.c[name].type, "length", None)
             if isinstance(value, str) and length and len(value) > length:
-                raise _Bad(name, f"is longer than {length} characters")
+                raise BadCell(name, f"is longer than {length} characters")
 
 
 SPECS = (  # import order: the other files refer to accounts
@@ -185,7 +185,7 @@ SPECS = (  # import order: the other files refer to accounts
     _Spec("invoices", Invoice, ("invoice_number", "account_id", "issue_date", "due_date", "currency",
                                 "amount", "open_amount"), ("invoice_number",), _invoice),
     _Spec("payments", Payment, ("payment_id", "account_id", "received_date", "currency", "amount",
-                                "unallocated_amount", "reference", "payer_name"), ("payment_id",), _payment),
+                                "unallocated_amount", "reference", "payer_name"), ("payment_id",), payment_values),
     _Spec("bank_accounts", BankAccount, ("account_id", "iban"), ("account_id", "iban"), _bank_account),
 )
 
@@ -196,31 +196,31 @@ def _decoded(f: BinaryIO) -> Iterator[str]:
         try:
             yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
         except UnicodeDecodeError:
-            raise _Bad(None, "is not valid UTF-8", n) from None
+            raise BadCell(None, "is not valid UTF-8", n) from None
 
 
 def _records(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line of the record's start, cells) per record, streamed; a malformed file raises _Bad."""
+    """(line of the record's start, cells) per record, streamed; a malformed file raises BadCell."""
     with path.open("rb") as f:
         reader = csv.reader(_decoded(f))
         line = 1
         try:
             header = [h.strip() for h in next(reader, [])]
             if missing := [c for c in columns if c not in header]:
-                raise _Bad(missing[0], f"missing from the header (missing: {', '.join(missing)})", 1)
+                raise BadCell(missing[0], f"missing from the header (missing: {', '.join(missing)})", 1)
             index = {c: header.index(c) for c in columns}
             line = reader.line_num + 1
             for row in reader:
                 if len(row) not in (0, len(header)):
-                    raise _Bad(None, f"has {len(row)} fields, the header has {len(header)}", line)
+                    raise BadCell(None, f"has {len(row)} fields, the header has {len(header)}", line)
                 if row:
                     yield line, {c: row[i] for c, i in index.items()}
                 line = reader.line_num + 1
         except csv.Error as exc:
-            raise _Bad(None, f"is not valid CSV ({exc})", line) from None
+            raise BadCell(None, f"is not valid CSV ({exc})", line) from None
 
 
-def _problem(stem: str, line: int | None, bad: _Bad) -> str:
+def _problem(stem: str, line: int | None, bad: BadCell) -> str:
     column = f", column {bad.column}" if bad.column else ""
     return f"{stem}.csv line {bad.line or line}{column}: {bad.message}"
 
@@ -235,16 +235,16 @@ def _validate(files: list[tuple[_Spec, Path]], accounts: set[str]) -> None:
                 if spec.stem == "accounts":  # named by later files even when this row is bad
                     accounts.add(cells["account_id"].strip())
                 try:
-                    values = spec.convert(_Cells(cells, accounts))
+                    values = spec.convert(Cells(cells, accounts))
                     spec.check_lengths(values)
                     if (key := spec.key_of(values)) in seen:
-                        raise _Bad(spec.key[-1], f"{', '.join(key)!r} repeats line {seen[key]}")
+                        raise BadCell(spec.key[-1], f"{', '.join(key)!r} repeats line {seen[key]}")
                     seen[key] = line
-                except _Bad as bad:
+                except BadCell as bad:
                     problems.append(_problem(spec.stem, line, bad))
                 if len(problems) > MAX_PROBLEMS:
                     raise LedgerImportError(problems[:MAX_PROBLEMS], more=True)
-        except _Bad as bad:  # the file itself is malformed: the rest of it is not read
+        except BadCell as bad:  # the file itself is malformed: the rest of it is not read
             problems.append(_problem(spec.stem, None, bad))
     if problems:
         raise LedgerImportError(problems[:MAX_PROBLEMS], more=len(problems) > MAX_PROBLEMS)
@@ -263,7 +263,7 @@ def _existing(session: Session, spec: _Spec) -> dict[tuple[str, ...], int | None
 def _upsert(session: Session, spec: _Spec, path: Path, accounts: set[str]) -> tuple[int, int]:
     """Insert new keys and overwrite existing ones (ORM bulk INSERT / UPDATE by primary key)."""
     existing = _existing(session, spec)
-    rows = (spec.convert(_Cells(cells, accounts)) for _line, cells in _records(path, spec.columns))
+    rows = (spec.convert(Cells(cells, accounts)) for _line, cells in _records(path, spec.columns))
     inserted = updated = 0
     while chunk := list(islice(rows, BATCH)):
         new, old = [], []
@@ -299,7 +299,7 @@ def import_ledger(session: Session, directory: Path) -> ImportReport:
     _validate(files, accounts)
     try:
         counts = {spec.stem: _upsert(session, spec, path, accounts) for spec, path in files}
-    except _Bad as bad:  # a file changed between the passes; the caller's rollback undoes the rest
+    except BadCell as bad:  # a file changed between the passes; the caller's rollback undoes the rest
         raise LedgerImportError([f"{directory}: a file changed during the import ({bad.message})"]) from None
     session.flush()
     return ImportReport(counts)

@@ -28,7 +28,7 @@ from itertools import islice
 from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
-from bot.ledger.importer import SPECS, _Bad, _Cells, _payment
+from bot.ledger.importer import SPECS, BadCell, Cells, payment_values
 from bot.ledger.tables import Account, BankAccount, Invoice, Payment
 from bot.reading.identifiers import letter_prefix
 from bot.statements.accounts import LedgerKnows, choose_account, normal_name
@@ -138,7 +138,7 @@ def new_credits(session: Session, *, credits: Sequence[Credit]) -> tuple[list[Cr
 def _amount_problem(credit: Credit) -> str | None:
     try:
         _minor(credit)
-    except _Bad as bad:
+    except BadCell as bad:
         return f"line {credit.line}: amount {bad.message}"
     return None
 
@@ -204,8 +204,8 @@ def new_payment_ids(session: Session, *, payment_pattern: str, count: int) -> li
 
 
 def _minor(credit: Credit) -> int:
-    """Exact minor units, as payments.csv amounts are read; raises _Bad rather than round."""
-    return _Cells({"amount": f"{credit.amount:f}"}, set()).minor("amount", credit.currency)
+    """Exact minor units, as payments.csv amounts are read; raises BadCell rather than round."""
+    return Cells({"amount": f"{credit.amount:f}"}, set()).minor("amount", credit.currency)
 
 
 def _row(item: Imported) -> dict:
@@ -215,8 +215,8 @@ def _row(item: Imported) -> dict:
              "currency": c.currency, "amount": f"{c.amount:f}", "unallocated_amount": f"{c.amount:f}",
              "reference": c.reference, "payer_name": c.payer_name}
     try:
-        values = _payment(_Cells(cells, {item.account_id}))
+        values = payment_values(Cells(cells, {item.account_id}))
         _PAYMENTS.check_lengths(values)
-    except _Bad as bad:  # checked before writing; only a length can still be wrong
+    except BadCell as bad:  # checked before writing; only a length can still be wrong
         raise PaymentsImportError([f"line {c.line}: {bad.column or 'payment'} {bad.message}"]) from None
     return {**values, "bank_ref": c.bank_ref}
