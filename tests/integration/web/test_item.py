@@ -166,3 +166,19 @@ def test_a_payment_whose_remittance_names_an_open_invoice_shows_the_hint_and_mov
     page = web.client("viewer").get(f"/items/{item.id}")
     assert "remittance names G000000002" in page.text
     assert web.world.allocations() == []
+
+
+def test_a_request_the_partner_cancelled_shows_as_cancelled_everywhere(web):
+    from tests.integration.conftest import body_text
+
+    item = queue_item(web, request_mail(body="Please allocate payment PY00000001 to invoice G000000077."))
+    [question] = web.world.outbox_messages()
+    web.world.deliver(request_mail(body="Please cancel this request.", subject=f"Re: {question['Subject']}",
+                                   headers={"In-Reply-To": question["Message-ID"], "References": question["Message-ID"]}))
+    web.world.run()
+    assert "cancelled" in body_text(web.world.outbox_messages()[-1])
+    viewer = web.client("viewer")
+    page = viewer.get(f"/items/{item.id}")
+    assert page.status_code == 200 and "cancelled" in page.text
+    for path in ("/", "/queue?status=all", "/audit", "/billing/A1"):
+        assert viewer.get(path).status_code == 200, path
