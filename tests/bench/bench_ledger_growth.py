@@ -137,6 +137,14 @@ def _fresh_postgres(size: int) -> str:
     return f"postgresql://postgres@127.0.0.1:5432/{name}"
 
 
+def _drop_postgres(sizes: list[int]) -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+        for size in sizes:
+            admin.execute(f'DROP DATABASE IF EXISTS "allocbot_bench_ledger_{size}" WITH (FORCE)')
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -162,9 +170,11 @@ def main() -> int:
             print(f"  {name:<34} {plan}")
     finally:
         if args.keep:
-            print(f"kept {base}")
+            print(f"kept {base}" + (" and the allocbot_bench_ledger_* databases" if args.database == "postgres" else ""))
         else:
             shutil.rmtree(base, ignore_errors=True)
+            if args.database == "postgres":
+                _drop_postgres(args.sizes)
     return 0
 
 
