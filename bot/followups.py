@@ -29,12 +29,12 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.bootstrap import App
-from bot.deciding.conversation import cancel_span, case_refs, completed_text
+from bot.deciding.conversation import cancel_span, case_refs, completed_text, names_any_id
 from bot.deciding.match import decide
 from bot.deciding.sender import authorised_accounts
 from bot.ledger import journal, store
 from bot.ledger.tables import InboundMessage, ReviewItem
-from bot.ledger.threads import open_origin, set_resolution
+from bot.ledger.threads import open_origin, reopen, set_resolution
 from bot.model import Decision, Evidence, LedgerView, Request, Sender, Status
 from bot.reading.extract import read_request
 from bot.reading.identifiers import find_ids, letter_prefix
@@ -81,9 +81,11 @@ def _view_for(session: Session, sender: Sender, request: Request) -> LedgerView:
     return store.ledger_view(session, sender=sender.address, invoice_numbers=invoices, payment_ids=payments)
 
 
-def _claim(session: Session, item: ReviewItem, app: App) -> bool:
+def _claim(session: Session, item: ReviewItem, app: App) -> str | None:
+    """Close the item for the bot (as `superseded` until it knows better); the status it had,
+    or None when a person closed it a moment ago."""
     return claim_item(session, item_id=item.id, to_status="closed", resolution="superseded", actor="allocbot",
-                      now=app.clock()) is not None
+                      now=app.clock())
 
 
 def _answer_body(request: Request) -> str:
@@ -104,6 +106,8 @@ def _completed(session: Session, app: App, *, origin: InboundMessage, item: Revi
                                 payment_pattern=settings.payment_pattern,
                                 known_invoices=frozenset(i.invoice_number for i in known.invoices),
                                 known_payments=frozenset(p.payment_id for p in known.payments))
+    if completion is None:
+        return None
     request = read_request(subject=completion.subject, body=completion.body, extra_lines=[],
                            invoice_pattern=settings.invoice_pattern, payment_pattern=settings.payment_pattern,
                            sent=mail.date.date() if mail.date else None)
@@ -128,18 +132,36 @@ def answer(session: Session, app: App, *, row: InboundMessage, mail: Mail, sende
     origin, item = found
     if not _may_answer(sender, origin, view, app):
         return None
-    cancel = cancel_span(_answer_body(request)) if not request.instructions else None
-    if cancel is None and origin.status != Status.NEEDS_INFO.value:
-        return None  # a person has the case; the answer is decided on its own
-    if not _claim(session, item, app):
-        return None  # a person closed it a moment ago
-    if cancel is not None:
+    settings, body = app.settings, _answer_body(request)
+    bare = not request.instructions and not names_any_id(body, invoice_pattern=settings.invoice_pattern,
+                                                         payment_pattern=settings.payment_pattern)
+    if bare and (cancel := cancel_span(body)) is not None:
+        if _claim(session, item, app) is None:
+            return None  # a person closed it a moment ago
         evidence = Evidence("conversation", f"the partner cancelled {item.case_ref} (message {origin.id})", cancel)
         return Answer(request, Decision(Status.CANCELLED, (), origin.account_id, (), (evidence,)), origin, item, "cancelled")
-    if decision.status is not Status.APPLIED and (done := _completed(session, app, origin=origin, item=item, sender=sender,
-                                                                     answer=request, mail=mail)) is not None:
-        request, decision = done
+    if origin.status != Status.NEEDS_INFO.value:
+        return None  # a person has the case; the answer is decided on its own
+    if decision.status is Status.APPLIED:  # complete on its own: it answers the request only if it moves its money
+        if not _touches(decision, _earlier_text(origin), app) or _claim(session, item, app) is None:
+            return None
+        return Answer(request, decision, origin, item, "completed")
+    if any(ins.lines and ins.payment_ids for ins in request.instructions):
+        return None  # a request of its own, not applied: decided on its own, the earlier one stays open
+    if (was := _claim(session, item, app)) is None:
+        return None
+    done = _completed(session, app, origin=origin, item=item, sender=sender, answer=request, mail=mail)
+    if done is None:  # not a plain correction: the answer stands on its own, the earlier item stays open
+        reopen(session, item_id=item.id, status=was)
+        return None
+    request, decision = done
     return Answer(request, decision, origin, item, "completed" if decision.status is Status.APPLIED else "superseded")
+
+
+def _touches(decision: Decision, earlier: str, app: App) -> bool:
+    """Whether the answer's allocations use the earlier request's payment or invoices."""
+    named = {*_ids(earlier, app.settings.invoice_pattern), *_ids(earlier, app.settings.payment_pattern)}
+    return any(a.payment_id in named or a.invoice_number in named for a in decision.allocations)
 
 
 def close_origin(session: Session, *, answered: Answer, decision: Decision, inbound_id: int, now: datetime) -> str:

@@ -90,6 +90,7 @@ class Reason(StrEnum):
     RATE_LIMITED = "rate_limited"  # more requests from one sender within an hour than allowed: held, no reply
     MESSAGE_TOO_LARGE = "message_too_large"  # over max_message_mb: stored, not parsed, held (issue 5)
     MESSAGE_TOO_COMPLEX = "message_too_complex"  # past a reading limit (MIME parts/depth, header, text): held (issue 5)
+    FORWARDED_REQUEST = "forwarded_request"  # read from a forwarded message: a person approves it (it may be in the mailbox already)
     UNREADABLE_ATTACHMENT = "unreadable_attachment"  # a remittance attachment with no text to read (a scan), or past its limits: held
 
 

@@ -55,8 +55,10 @@ def _hold_unread(session: Session, row: InboundMessage, *, reason: Reason, detai
 
 def _held(decision: Decision, reason: Reason, rule: str, notes: tuple[str, ...]) -> Decision:
     """Held for a person, whatever was decided: the message was read only in part
-    (MESSAGE_TOO_COMPLEX) or has a remittance attachment the bot could not read
-    (UNREADABLE_ATTACHMENT). What it proposed stays as the proposal; nothing is asked."""
+    (MESSAGE_TOO_COMPLEX), has a remittance attachment the bot could not read
+    (UNREADABLE_ATTACHMENT), or its request came in a forward (FORWARDED_REQUEST: the same
+    request may have reached the mailbox already, by Bcc, an alias or an inbox rule, and a
+    forward cannot show it). What it proposed stays as the proposal; nothing is asked."""
     evidence = tuple(Evidence(rule, note, reason=reason) for note in notes)
     return replace(decision, status=Status.REVIEW, reasons=decision.reasons + (reason,), evidence=decision.evidence + evidence)
 
@@ -101,6 +103,10 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
         decision = _held(decision, Reason.MESSAGE_TOO_COMPLEX, "message_limits", mail.limits)
     elif mail.unreadable:
         decision = _held(decision, Reason.UNREADABLE_ATTACHMENT, "attachment", mail.unreadable)
+    elif mail.forwarded_from:  # the forwarder's request, read and proposed; a person approves it (see _held)
+        note = f"forwarded message from {mail.forwarded_from}, read as {sender.address or 'the sender'}'s request"
+        decision = (_held(decision, Reason.FORWARDED_REQUEST, "forwarded", (note,)) if decision.status is Status.APPLIED
+                    else replace(decision, evidence=(Evidence("forwarded", note), *decision.evidence)))
     elif (answered := followups.answer(session, app, row=row, mail=mail, sender=sender, request=request,
                                        decision=decision, view=view)) is not None:
         request, decision = answered.request, answered.decision  # an answer to an open request of the thread
@@ -111,10 +117,6 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
         except store.LedgerConflict as exc:  # the ledger moved since we read it: a person decides
             decision = replace(decision, status=Status.REVIEW, reasons=decision.reasons + (Reason.OVER_ALLOCATION,))
             log.warning("ledger conflict, held for review: %s", exc)
-    if mail.forwarded_from:  # the forwarder's request; who wrote the forwarded text is recorded, never trusted
-        decision = replace(decision, evidence=(Evidence("forwarded", f"forwarded message from {mail.forwarded_from}, "
-                                                                     f"read as {sender.address or 'the sender'}'s request"),
-                                               *decision.evidence))
     reasons = [r.value for r in decision.reasons]
     journal.record_outcome(session, inbound=row, status=decision.status.value, reasons=reasons, account_id=decision.account_id,
                            evidence=[asdict(e) for e in decision.evidence], request=asdict(request), now=now)

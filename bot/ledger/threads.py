@@ -48,3 +48,10 @@ def set_resolution(session: Session, *, item_id: int, resolution: str) -> None:
     """Say how the bot closed an item it had claimed (claim_item closed it as `superseded`)."""
     session.execute(update(ReviewItem).where(col(ReviewItem.id) == item_id).values(resolution=resolution)
                     .execution_options(synchronize_session=False))
+
+
+def reopen(session: Session, *, item_id: int, status: str) -> None:
+    """Undo the bot's own claim on an item (the answer turned out not to complete it)."""
+    session.execute(update(ReviewItem).where(col(ReviewItem.id) == item_id)
+                    .values(status=status, resolution="", closed_at=None, closed_by="")
+                    .execution_options(synchronize_session=False))

@@ -199,11 +199,6 @@ def test_the_plain_correction_completes_the_request_once(world):
     assert item_of(world, asked.id).resolution == "completed"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "conversation._new_valid takes every valid invoice id in the answer as a replacement and ignores negation: "
-    "'It is not G000000001' replaces G000000003 by G000000001 and PY00000001 is applied to the very invoice the "
-    "partner ruled out (promise 1). Fix: skip ids that extract.is_negated marks, and only replace with ids the "
-    "answer reads as invoice lines of its own"))
 def test_an_answer_ruling_an_invoice_out_does_not_apply_it(world):
     """"It is not G000000001, I will check" must never put the payment on G000000001."""
     ask(world)
@@ -213,11 +208,6 @@ def test_an_answer_ruling_an_invoice_out_does_not_apply_it(world):
     assert ("PY00000001", "G000000001", 10000) not in world.allocations()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "completed_text appends the answer's text only when nothing was replaced (appended = not replaced): after the "
-    "invoice is replaced, the amount the answer states ('only 40.00') is dropped and the min rule applies the full "
-    "100.00 (promise 1). Fix: when the answer says more than the replacement ids (amounts, payment ids, dates), "
-    "do not complete; hold it for review or read it in full"))
 def test_an_amount_stated_in_the_answer_is_not_dropped(world):
     """"It is G000000001, but only 40.00 of it" must not allocate 100.00."""
     ask(world)
@@ -226,11 +216,6 @@ def test_an_amount_stated_in_the_answer_is_not_dropped(world):
     assert world.allocations() in ([], [("PY00000001", "G000000001", 4000)])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the answer names the payment to use (PY00000007, unknown) besides the invoice; the answer alone is needs_info, "
-    "the completion replaces only the invoice and drops the answer's payment id, so PY00000001, which the partner "
-    "just said is not the one, is applied to G000000001 (promise 1). Fix: an answer naming a payment id (or invoice "
-    "id) that the completion does not place must not complete the request"))
 def test_a_payment_named_in_the_answer_is_not_swapped_for_the_earlier_one(world):
     """"It is G000000001, paid from PY00000007" must not apply PY00000001 instead."""
     ask(world)
@@ -239,11 +224,6 @@ def test_a_payment_named_in_the_answer_is_not_swapped_for_the_earlier_one(world)
     assert world.allocations() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "with two unknown invoices, completed_text pairs them with the answer's new ids by position in each text: "
-    "'G000000004 should be G000000002 and G000000003 should be G000000001' maps G000000003->G000000002 and "
-    "G000000004->G000000001, so 60.00 and 40.00 land on the wrong invoices (promise 1). Fix: replace several "
-    "unknown ids only when the answer pairs each old id with its new one explicitly, else hold"))
 def test_two_corrections_written_in_the_other_order_are_not_swapped(world):
     """Correcting two typos "in the other order" must not swap the amounts between the invoices."""
     ask(world, "Please allocate payment PY00000002 as follows:\nG000000003: 60.00 USD\nG000000004: 40.00 USD")
@@ -253,11 +233,6 @@ def test_two_corrections_written_in_the_other_order_are_not_swapped(world):
     assert world.allocations() in ([], [("PY00000002", "G000000001", 6000), ("PY00000002", "G000000002", 4000)])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "followups.answer closes the earlier item as 'completed' whenever the answer applies on its own, even when the "
-    "answer is about other money: the question about PY00000001 leaves the queue, the partner got no answer on it, "
-    "and nobody will look at it again (promise 3, nothing lost). Fix: resolve the earlier item as completed only when "
-    "the answer's allocations use the earlier request's payment (or its known invoices); otherwise leave it open"))
 def test_a_new_request_in_the_thread_does_not_close_the_open_question_as_completed(world):
     """A partner who sends a different request in the same thread still expects her first
     request to be completed some day: it must stay in the queue."""
@@ -269,13 +244,6 @@ def test_a_new_request_in_the_thread_does_not_close_the_open_question_as_complet
     assert item_of(world, asked.id).status == "open"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a second request Ann writes in the thread ('also, PY00000002 to G000000005') is taken as an answer: its own "
-    "payment is dropped and its invoice replaces the first request's unknown one, so the item now asks about "
-    "'PY00000001 to G000000005'; when Ann corrects G000000005 to G000000002, PY00000001 is applied to it although "
-    "she asked for PY00000002 (promise 1). Same root cause as the payment-swap test: completed_text keeps only the "
-    "replacement ids of an answer that says more. Fix: complete only when the answer names nothing but the "
-    "replacement ids; otherwise decide the answer on its own and leave the earlier item open"))
 def test_a_second_request_in_the_thread_is_not_merged_into_the_first(world):
     """Two requests in one thread, each with its own payment: each payment goes where its
     own request said, never the other's."""
@@ -513,12 +481,6 @@ def test_two_answers_decided_at_the_same_moment_apply_once(world, monkeypatch):
 
 # ---- cancel ------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cancel_span looks for 'disregard' anywhere in the first 300 characters of the answer, and the answer keeps "
-    "its signature (latest_reply keeps the signature block): a short 'I'll check and come back' with the usual "
-    "confidentiality footer ('…please disregard it') closes the open request as cancelled and tells the partner so. "
-    "Fix: look for the cancel only before the signature delimiter / closing, and only in a sentence addressed to "
-    "the request ('please cancel this/my request'); hold when unsure"))
 def test_a_disclaimer_in_the_signature_is_not_a_cancel(world):
     """A partner's usual confidentiality footer never cancels her open request."""
     asked, question = ask(world)
@@ -529,12 +491,6 @@ def test_a_disclaimer_in_the_signature_is_not_a_cancel(world):
     assert item_of(world, asked.id).resolution != "cancelled"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "any un-negated cancel word counts: 'that invoice was cancelled and reissued, I will send you the new number' "
-    "(news about the invoice) closes the request as cancelled and the partner is told her request was cancelled; "
-    "her next mail with the number then finds no open request (promise 1: when in doubt, hold). Fix: accept only an "
-    "imperative about the request ('please cancel/withdraw this request', 'bitte stornieren'), not past participles "
-    "('cancelled', 'storniert', 'annulée') describing something else"))
 def test_news_that_an_invoice_was_cancelled_is_not_a_cancel(world):
     """News about an invoice ("it was cancelled and reissued") is not a request to cancel."""
     asked, question = ask(world)
@@ -543,12 +499,6 @@ def test_news_that_an_invoice_was_cancelled_is_not_a_cancel(world):
     assert item_of(world, asked.id).resolution != "cancelled"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "followups.answer looks for a cancel whenever the answer alone has no instructions, and an answer naming only "
-    "an invoice ('it is G000000001') has none: 'Sorry, please disregard the typo, it is G000000001' or 'cancel the "
-    "G000000003, it should be G000000001' closes the request as cancelled and tells the partner so, and her "
-    "correction is lost (promise 1: when in doubt, hold). Fix: no cancel when the answer names any invoice or "
-    "payment id (or the completion would replace one); complete (or hold) instead"))
 @pytest.mark.parametrize("body", ["Sorry, please disregard the typo: it is G000000001.",
                                   "Please cancel the G000000003, it should be G000000001."])
 def test_a_correction_worded_with_a_cancel_word_is_a_completion_not_a_cancel(world, body):
@@ -574,12 +524,12 @@ def test_a_cancel_hidden_in_the_quoted_history_is_not_read(world):
 
 # =========================================================================== forwards
 
-def test_a_forwarded_colleagues_request_is_applied_once(world):
+def test_a_forwarded_colleagues_request_is_proposed_and_held_never_applied_by_itself(world):
     """The happy path: Ann hands on Lisa's request; it is read as Ann's, applied once, and
     the evidence names Lisa."""
     world.deliver(forward("Please handle the below.", gmail_headers(LISA, "Ann Admin <ann@bluepeak.example>"), PARTIAL))
     world.run()
-    assert world.allocations() == PARTIAL_ONCE
+    assert world.allocations() == [] and last(world).reasons == "forwarded_request"  # a person approves it
     assert "lisa@bluepeak.example" in last(world).evidence
 
 
@@ -594,12 +544,6 @@ def test_a_forward_of_a_request_already_sent_to_the_mailbox_is_not_applied_again
     assert world.allocations() == PARTIAL_ONCE
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "to_the_mailbox compares the forwarded headers with the outer To/Cc by domain or exact display name; Outlook "
-    "forwards often show names only ('To: Billing allocations') while the forward itself was addressed to the bare "
-    "address, so nothing matches and Ann's own, already applied request is applied a second time (promise 3). Fix: "
-    "also compare with the configured mailbox/from address and name, and refuse a forward whose From is the "
-    "sender herself when a stored request of hers has the same subject and text"))
 def test_an_outlook_names_only_forward_of_an_applied_request_is_not_applied_again(world):
     """Ann chases up her applied request with an Outlook forward that shows names only."""
     applied(world)
@@ -610,12 +554,6 @@ def test_an_outlook_names_only_forward_of_an_applied_request_is_not_applied_agai
     assert world.allocations() == PARTIAL_ONCE
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "when the mailbox is only in Bcc of the forward (or the forward reaches it through an alias or a list in the "
-    "sender's own domain), the outer To/Cc hold no outside recipient, to_the_mailbox compares against nothing and "
-    "the forwarded request, which was addressed to allocations@billing.example and applied, is applied again "
-    "(promise 3). Fix: compare the forwarded people with the bot's own addresses (from_address, the mailbox's), "
-    "not only with the outer recipients"))
 def test_a_bcc_forward_of_a_request_to_the_mailbox_is_not_applied_again(world):
     """Ann forwards her applied request to Lisa with the mailbox in Bcc: it must not pay twice."""
     applied(world)
@@ -626,11 +564,6 @@ def test_a_bcc_forward_of_a_request_to_the_mailbox_is_not_applied_again(world):
     assert world.allocations() == PARTIAL_ONCE
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a request forwarded as an attachment carries its own Message-ID, and here it is the Message-ID of a request "
-    "the bot already stored and applied; attached_forward never looks it up, and with the mailbox in Bcc "
-    "to_the_mailbox sees nothing either, so it is applied a second time (promise 3). Fix: an attached message whose "
-    "Message-ID (dedup key) is already stored is history: do not read it"))
 def test_an_attached_copy_of_a_stored_request_is_not_applied_again(world):
     """A request the bot already stored, attached again (mailbox in Bcc), is not paid twice."""
     applied(world, message_id="<r0@bluepeak.example>")
@@ -668,7 +601,7 @@ def test_a_forward_of_a_forward_that_was_applied_is_not_applied_again(world):
     lars_forward = gmail_headers(LISA, "Lars <lars@bluepeak.example>") + "\n\n" + PARTIAL
     world.deliver(forward("Please handle the below.", gmail_headers(LISA, "Ann Admin <ann@bluepeak.example>"), PARTIAL))
     world.run()
-    assert world.allocations() == PARTIAL_ONCE
+    assert world.allocations() == []  # a forward is held for a person
     world.deliver(forward("Please handle the below.",
                           gmail_headers("Ann Admin <ann@bluepeak.example>", "Billing allocations <allocations@billing.example>",
                                         "Fwd: Payment allocation"),
@@ -677,7 +610,7 @@ def test_a_forward_of_a_forward_that_was_applied_is_not_applied_again(world):
                                                                     "Fwd: Payment allocation"),
                           "FYI\n\n" + lars_forward, subject="Fwd: Fwd: Payment allocation"))
     world.run()
-    assert world.allocations() == PARTIAL_ONCE
+    assert world.allocations() == []
 
 
 def test_fwd_over_a_reply_body_reads_no_quoted_request(world):
@@ -707,18 +640,18 @@ LOCALIZED = {  # (subject prefix, note, separator and headers naming Lisa and An
 
 
 @pytest.mark.parametrize("client", sorted(LOCALIZED))
-def test_a_localized_forward_is_applied_once_and_its_copy_to_the_mailbox_never(world, client):
+def test_a_localized_forward_is_read_and_held_and_its_copy_to_the_mailbox_never_applied(world, client):
     """Forwards written by German, Swedish, French, Spanish, Dutch and Japanese clients: a
     colleague's request is applied once; the same forward sent again (a new Message-ID) does
     not apply it twice: the payment is spent, or the invoice lacks the money."""
     prefix, note, headers = LOCALIZED[client]
     world.deliver(forward(note, headers, PARTIAL, subject=f"{prefix} Payment"))
     world.run()
-    assert world.allocations() == PARTIAL_ONCE, last(world).reasons
+    assert world.allocations() == [] and last(world).reasons == "forwarded_request", last(world).reasons  # read, held
     to_mailbox = headers.replace("Ann Admin <ann@bluepeak.example>", "Billing allocations <allocations@billing.example>")
     world.deliver(forward(note, to_mailbox, PARTIAL, subject=f"{prefix} Payment"))
     world.run()
-    assert world.allocations() == PARTIAL_ONCE
+    assert world.allocations() == []
 
 
 MAILBOX_IN_CC = {  # the forwarded message had the mailbox in Cc, as each client writes that line
@@ -795,13 +728,6 @@ def test_a_forward_by_a_sales_contact_moves_nothing(world):
     assert world.allocations() == [] and last(world).status == "review"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an Exchange inbox rule (X-MS-Exchange-Inbox-Rules-Loop) that forwards Ann's incoming mail to the mailbox "
-    "writes 'FW:' with an empty note, which is_covering_note accepts; the forwarded text, written by an outsider, "
-    "is then read as Ann's own request and moves A1's money though no person at A1 handed it on (promise 2). "
-    "Fix: do not read a forward that an inbox rule or any automatic forwarder made (Rules-Loop, "
-    "Auto-Submitted: auto-forwarded, X-Forwarded-*), and require a non-empty covering note when the forwarded "
-    "From is outside the sender's own domain"))
 def test_an_inbox_rule_forwarding_an_outsiders_mail_moves_no_money(world):
     """An outsider who mails Ann, whose inbox rule forwards to the mailbox, moves no money."""
     world.deliver(forward("", gmail_headers("Accounts <mallory@evil.example>", "Ann Admin <ann@bluepeak.example>"), PARTIAL,

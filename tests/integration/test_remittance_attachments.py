@@ -86,13 +86,20 @@ Thanks, Lisa
 """
 
 
-def test_a_forward_by_an_admin_is_her_request_and_the_colleague_is_recorded(world):
+def test_a_forward_by_an_admin_is_read_as_her_request_and_held_for_one_click_approval(world):
+    """The colleague's request is read and proposed as Ann's, and a person approves it: a forward
+    cannot show whether the same request already reached the mailbox (Bcc, an alias, an inbox
+    rule), and applying it twice would be a wrong allocation."""
+    from bot.ledger.tables import AuditEvent
+
     world.deliver(sent_by(ANN, "Ann Admin", "Fwd: Payment allocation", FORWARD))
     world.run()
     row = last(world)
-    assert row.status == "applied" and world.allocations() == [("PY00000001", "G000000001", 10000)]
+    assert (row.status, row.reasons) == ("review", "forwarded_request") and world.allocations() == []
     assert any("forwarded message from Lisa Berg <lisa@bluepeak.example>" in e["detail"] for e in json.loads(row.evidence))
-    assert world.outbox_messages()[-1]["To"].addresses[0].addr_spec == ANN  # never the colleague
+    [held] = [e for e in world.rows(AuditEvent) if e.inbound_id == row.id and e.action == "review"]
+    assert json.loads(held.detail)["allocations"][0]["invoice_number"] == "G000000001"  # the proposal to approve
+    assert world.outbox_messages()[-1]["To"].addresses[0].addr_spec == ANN  # the acknowledgement, never the colleague
 
 
 def test_a_forward_by_someone_who_may_not_move_money_moves_none(world):

@@ -21,11 +21,14 @@ def test_the_unknown_invoice_is_replaced_where_it_stood_and_keeps_its_amount():
     assert done.body == "Please allocate payment PY00000001: 60.00 to invoice G000000001 and 40.00 to G000000002."
 
 
-def test_a_malformed_and_a_bare_invoice_number_are_replaced_in_order():
-    earlier = "Subj\nPay PY00000001 to G12345 and to invoice 4711000."
-    done = complete(earlier, "They are G000000001 and G000000002", invoices=())
-    assert done.replaced == (("G12345", "G000000001"), ("4711000", "G000000002"))
-    assert done.body == "Pay PY00000001 to G000000001 and to invoice G000000002."
+def test_a_malformed_invoice_number_is_replaced():
+    done = complete("Subj\nPay PY00000001 to G12345.", "It is G000000001", invoices=())
+    assert done.replaced == (("G12345", "G000000001"),) and done.body == "Pay PY00000001 to G000000001."
+
+
+def test_a_bare_invoice_number_is_replaced():
+    done = complete("Subj\nPay PY00000001 to invoice 4711000.", "Sorry: G000000002", invoices=())
+    assert done.body == "Pay PY00000001 to invoice G000000002."
 
 
 def test_an_unknown_payment_is_replaced_by_the_new_payment_id():
@@ -34,22 +37,25 @@ def test_an_unknown_payment_is_replaced_by_the_new_payment_id():
     assert "PY00000001 on G000000002" in done.body
 
 
-def test_a_count_that_does_not_fit_replaces_nothing_and_appends_the_answer():
-    earlier = "Subj\nPay PY00000001 to G000000003 and G000000004."
-    done = complete(earlier, "It is G000000001.")  # two unknown, one new: which one? never guessed
-    assert done.replaced == () and done.appended
-    assert done.body == "Pay PY00000001 to G000000003 and G000000004.\nIt is G000000001."
+@pytest.mark.parametrize("earlier, answer", [
+    ("Subj\nPay PY00000001 to G000000003 and G000000004.", "It is G000000001."),  # two unknown, one new: which?
+    ("Subj\nPay PY00000001 to G000000003 and G000000004.", "G000000001 and G000000002"),  # never paired by position
+    (EARLIER, "It is not G000000001, I will check."),  # a negation
+    (EARLIER, "It is G000000001, but only 40.00 USD of it."),  # says more than the id: an amount
+    (EARLIER, "It is G000000001, paid from PY00000007."),  # and another payment
+    (EARLIER, "It is G000000001 or invoice 4711000."),  # and a bare number
+    (EARLIER, "It is G12345."),  # a malformed id: asked again, never guessed
+    (EARLIER, "Yes, G000000002 and G000000003, as I said."),  # nothing new
+    ("Subj\nWe paid 100 USD last week, please allocate it.", "   "),  # nothing at all
+], ids=["two_unknown", "two_new", "negation", "amount", "other_payment", "bare_number", "malformed", "nothing_new", "empty"])
+def test_anything_but_a_plain_correction_is_never_merged(earlier, answer):
+    assert complete(earlier, answer) is None
 
 
-def test_ids_the_earlier_request_already_had_are_not_new():
-    done = complete(EARLIER, "Yes, G000000002 and G000000003, as I said.")
-    assert done.replaced == ()
-
-
-def test_an_answer_with_nothing_in_it_changes_nothing():
-    done = complete("Subj\nWe paid 100 USD last week, please allocate it.", "   ")
-    assert (done.replaced, done.appended) == ((), False)
-    assert done.body == "We paid 100 USD last week, please allocate it."
+def test_an_answer_to_a_request_without_unplaced_ids_is_read_after_it_in_full():
+    done = complete("Subj\nPlease allocate our payment of last week.", "It was 500.00 EUR on 3 October 2026, for G000000002.")
+    assert done.appended and done.replaced == ()
+    assert done.body == "Please allocate our payment of last week.\nIt was 500.00 EUR on 3 October 2026, for G000000002."
 
 
 def test_the_subject_line_stays_the_subject():
