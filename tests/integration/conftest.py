@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import threading
 import os
 import secrets
 import shutil
@@ -176,6 +177,26 @@ def choke_on_subject(monkeypatch, marker: str = "CHOKE") -> None:
         return real_read(msg, **kwargs)
 
     monkeypatch.setattr(bot.service, "read_message", choking_read)
+
+
+def run_together(fn, items, *, timeout: float = 60) -> list[BaseException]:
+    """fn(item) for every item, each in its own thread, all at once; what they raised. Fails
+    if a thread is still running after `timeout` seconds."""
+    errors: list[BaseException] = []
+
+    def guarded(item) -> None:
+        try:
+            fn(item)
+        except BaseException as exc:  # noqa: BLE001 - returned to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(item,)) for item in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in threads), "a thread did not finish in time"
+    return errors
 
 
 def parse_mail(raw: bytes) -> EmailMessage:

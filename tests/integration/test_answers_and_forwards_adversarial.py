@@ -27,7 +27,7 @@ from bot.ledger.importer import import_ledger
 from bot.ledger.tables import InboundMessage, ReviewItem
 from bot.service import CycleReport, _decide_one, intake
 from tests.integration.conftest import (ANN, BOT_ADDRESS, OLA, TOM, account, body_text, contact, request_mail,
-                                        write_ledger)
+                                        run_together, write_ledger)
 
 LISA = "Lisa Berg <lisa@bluepeak.example>"  # Ann's colleague, not a registered contact
 BEA = "bea@bluepeak.example"  # a second billing admin of A1 (only in the ledgers that add her)
@@ -456,24 +456,15 @@ def test_two_answers_decided_at_the_same_moment_apply_once(world, monkeypatch):
         return real_claim(session, item, app)
 
     monkeypatch.setattr(bot.followups, "_claim", claim_together)
-    errors: list[BaseException] = []
 
     def decide(inbound_id: int) -> None:
-        try:
-            with Session(world.app.engine) as session:
-                row = store.claim_inbound(session, inbound_id=inbound_id)
-                assert row is not None
-                _decide_one(session, world.app, row)
-                session.commit()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        with Session(world.app.engine) as session:
+            row = store.claim_inbound(session, inbound_id=inbound_id)
+            assert row is not None
+            _decide_one(session, world.app, row)
+            session.commit()
 
-    threads = [threading.Thread(target=decide, args=(i,)) for i in waiting]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    assert run_together(decide, waiting) == []
     allocations = world.allocations()
     assert allocations in (PARTIAL_ONCE, [("PY00000002", "G000000001", 5000)])
     assert sorted(r.status for r in world.rows(InboundMessage)[1:]).count("applied") == 1

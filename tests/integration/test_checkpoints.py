@@ -16,6 +16,7 @@ from bot.intake.mailbox import Checkpoint
 from bot.ledger.database import make_engine
 from bot.ledger.checkpoints import advance_checkpoint, checkpoint_for
 from bot.ledger.tables import MailboxCheckpoint
+from tests.integration.conftest import run_together
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 BOX = "imap://allocations@mail.billing.example/INBOX"
@@ -120,28 +121,18 @@ def test_concurrent_stores_leave_the_highest_uid(postgres_database_url, engines)
     and connection), starting from no checkpoint at all: the highest UID wins, nothing fails."""
     uids = list(range(1, 9))
     barrier = threading.Barrier(len(uids))
-    errors: list[BaseException] = []
 
     def store(uid: int) -> None:
         engine = make_engine(postgres_database_url)
         engines.append(engine)
-        try:
-            with Session(engine) as session:
-                session.connection()
-                barrier.wait(timeout=10)
-                advance_checkpoint(session, mailbox=BOX, checkpoint=Checkpoint("INBOX", 7, uid), now=T0 + timedelta(seconds=uid))
-                time.sleep(0.05)  # hold the row (or the new key) so the others contend
-                session.commit()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        with Session(engine) as session:
+            session.connection()
+            barrier.wait(timeout=10)
+            advance_checkpoint(session, mailbox=BOX, checkpoint=Checkpoint("INBOX", 7, uid), now=T0 + timedelta(seconds=uid))
+            time.sleep(0.05)  # hold the row (or the new key) so the others contend
+            session.commit()
 
-    threads = [threading.Thread(target=store, args=(uid,)) for uid in uids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-
-    assert not any(t.is_alive() for t in threads) and errors == []
+    assert run_together(store, uids, timeout=30) == []
     engine = make_engine(postgres_database_url)
     engines.append(engine)
     assert current(engine) == Checkpoint("INBOX", 7, max(uids))
