@@ -39,6 +39,9 @@ __all__ = ["CycleReport", "Guard", "dedup_key", "decide_stored", "file_decided",
 
 log = logging.getLogger("allocbot.service")
 INTAKE_LEASE = "intake"  # one process reads (and moves mail in) the mailbox at a time
+# The same allocation (payment, invoice, amount) asked for again by the same sender within this
+# time is held as `duplicate`: the same request mailed twice under two Message-IDs.
+DUPLICATE_WINDOW = timedelta(days=30)
 
 
 def _hold_unread(session: Session, row: InboundMessage, *, reason: Reason, detail: str, now: datetime) -> Decision:
@@ -56,7 +59,8 @@ def _hold_unread(session: Session, row: InboundMessage, *, reason: Reason, detai
 def _held(decision: Decision, reason: Reason, rule: str, notes: tuple[str, ...]) -> Decision:
     """Held for a person, whatever was decided: the message was read only in part
     (MESSAGE_TOO_COMPLEX), has a remittance attachment the bot could not read
-    (UNREADABLE_ATTACHMENT), or its request came in a forward (FORWARDED_REQUEST: the same
+    (UNREADABLE_ATTACHMENT), repeats allocations its sender already had made (DUPLICATE), or
+    its request came in a forward (FORWARDED_REQUEST: the same
     request may have reached the mailbox already, by Bcc, an alias or an inbox rule, and a
     forward cannot show it). What it proposed stays as the proposal; nothing is asked."""
     evidence = tuple(Evidence(rule, note, reason=reason) for note in notes)
@@ -110,6 +114,10 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
     elif (answered := followups.answer(session, app, row=row, mail=mail, sender=sender, request=request,
                                        decision=decision, view=view)) is not None:
         request, decision = answered.request, answered.decision  # an answer to an open request of the thread
+    if decision.status is Status.APPLIED and (again := store.repeated_allocations(
+            session, sender_addr=row.sender_addr or "", allocations=decision.allocations, since=now - DUPLICATE_WINDOW)):
+        decision = _held(decision, Reason.DUPLICATE, "duplicate", tuple(
+            f"{a.payment_id} → {a.invoice_number}: {a.amount} was already allocated at this sender's request" for a in again))
     if decision.status is Status.APPLIED:
         try:
             with session.begin_nested():

@@ -90,6 +90,21 @@ def apply_allocations(session: Session, *, allocations: Iterable[AllocationValue
     session.flush()
 
 
+def repeated_allocations(session: Session, *, sender_addr: str, allocations: Iterable[AllocationValue],
+                         since: datetime) -> list[AllocationValue]:
+    """The allocations (same payment, invoice and amount) that a message from the same sender
+    already made at or after `since`: the same request, mailed again under a new Message-ID."""
+    allocations = list(allocations)
+    if not sender_addr or not allocations:
+        return []
+    rows = session.exec(select(Allocation.payment_id, Allocation.invoice_number, Allocation.amount_minor)
+                        .join(InboundMessage, col(Allocation.inbound_id) == col(InboundMessage.id))
+                        .where(InboundMessage.sender_addr == sender_addr, col(Allocation.created_at) >= since,
+                               col(Allocation.payment_id).in_(sorted({a.payment_id for a in allocations})))).all()
+    done = {tuple(r) for r in rows}
+    return [a for a in allocations if (a.payment_id, a.invoice_number, to_minor(a.amount)) in done]
+
+
 def billing_view(session: Session, *, account_id: str, recent: int = 20) -> tuple[AccountRow | None, list[InvoiceRow], list[PaymentRow], list[Allocation]]:
     """An account's open invoices, its payments with money unallocated, its latest allocations."""
     account = session.get(Account, account_id)

@@ -418,13 +418,6 @@ def test_a_correction_sent_twice_with_two_message_ids_applies_once(world):
     assert world.allocations() == PARTIAL_ONCE
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an answer that restates the whole request ('please allocate 50.00 of PY00000002 to G000000002') applies on "
-    "its own; the same answer sent again with another Message-ID finds the earlier item closed and applies on its "
-    "own a second time: 50.00 twice (promise 3). Not specific to answers (no content-level duplicate check exists; "
-    "DESIGN lists the `duplicate` reason but nothing raises it), but answers invite re-sending. Fix: hold as "
-    "`duplicate` a request from the same sender whose allocations equal ones applied for that sender recently, "
-    "or one whose In-Reply-To/References name a request already completed"))
 def test_a_restating_answer_sent_twice_with_two_message_ids_applies_once(world):
     """A partner who sends her restated answer twice (phone, then desktop) pays once."""
     ask(world, "Please allocate 50.00 USD of payment PY00000002 to invoice G000000003.")

@@ -40,9 +40,14 @@ from tests.integration.smtp_server import free_port
 
 
 def small_allocation(n: int) -> bytes:
-    """10.00 of PY00000002 (500.00) onto G000000002 (250.00): twenty of them fit."""
-    return request_mail(body=f"Please allocate 10.00 USD of payment PY00000002 to invoice G000000002. (ref {n})",
+    """10.0n of PY00000002 (500.00) onto G000000002 (250.00): twenty of them fit. Each amount
+    differs: the same allocation asked for twice is held as a duplicate."""
+    return request_mail(body=f"Please allocate {small_amount(n) / 100:.2f} USD of payment PY00000002 to invoice G000000002.",
                         message_id=f"<fault.{n}@bluepeak.example>")
+
+
+def small_amount(n: int) -> int:
+    return 10_00 + n
 
 
 def ids(n: int) -> list[str]:
@@ -62,8 +67,9 @@ def assert_processed_once(world: BotWorld, message_ids: list[str], delivered: li
     records = world.export()
     assert sorted(r["message_id"] for r in records) == sorted(message_ids)
     assert {r["status"] for r in records} == {"applied"}
-    assert world.allocations() == [("PY00000002", "G000000002", 10_00)] * len(message_ids)
-    assert world.balances()["PY00000002"] == 500_00 - 10_00 * len(message_ids)
+    amounts = [small_amount(int(m.split(".")[1].split("@")[0])) for m in message_ids]
+    assert sorted(world.allocations()) == sorted(("PY00000002", "G000000002", a) for a in amounts)
+    assert world.balances()["PY00000002"] == 500_00 - sum(amounts)
     stored = [e for e in world.rows(AuditEvent) if e.action == "stored"]
     assert len(stored) == len(message_ids)
     rows = world.outbound()

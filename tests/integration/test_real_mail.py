@@ -32,7 +32,8 @@ OUT_OF_OFFICE = (b"From: Ann Admin <ann@bluepeak.example>\r\nTo: allocations@bil
 
 
 def small_allocation(n: int) -> bytes:
-    return request_mail(body=f"Please allocate 10.00 USD of payment PY00000002 to invoice G000000002. (ref {n})",
+    """10.00 + n cents: each differs (the same allocation asked for twice is held as a duplicate)."""
+    return request_mail(body=f"Please allocate {(10_00 + n) / 100:.2f} USD of payment PY00000002 to invoice G000000002.",
                         message_id=f"<small.{n}@bluepeak.example>")
 
 
@@ -243,7 +244,7 @@ def test_two_workers_on_one_mailbox_process_each_message_once(dovecot, smtp_serv
 
     sent_ids = [m["In-Reply-To"] for m in replies(smtp)]
     assert sorted(sent_ids) == sorted(f"<small.{n}@bluepeak.example>" for n in range(20))  # each once
-    assert len(first.allocations()) == 20 and first.balances()["PY00000002"] == 300_00
+    assert len(first.allocations()) == 20 and first.balances()["PY00000002"] == 500_00 - sum(10_00 + n for n in range(20))
     assert dovecot.uids("INBOX") == [] and len(dovecot.uids("Allocations.Applied")) == 20
     stored_by = {json.loads(e.detail).get("source") for e in first.rows(AuditEvent) if e.action == "stored"}
     assert len(stored_by) == 20  # each message stored once, whichever worker held the intake lease

@@ -480,7 +480,7 @@ def test_a_stop_request_finishes_the_message_in_hand_and_leaves_the_rest_waiting
 
     monkeypatch.setattr(bot.service, "decide", decide_then_get_stopped)
     for n in range(3):
-        world.deliver(request_mail(body=f"Please allocate 10.00 USD of payment PY00000002 to invoice G000000002. ({n})"))
+        world.deliver(request_mail(body=f"Please allocate {10 + n}.00 USD of payment PY00000002 to invoice G000000002."))
     bot.service.intake(world.app, bot.service.CycleReport())
 
     report = bot.service.CycleReport()
