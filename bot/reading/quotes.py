@@ -57,8 +57,14 @@ OTHER_LABELS = (
     r"assunto|data|skickat|till|ämne|sendt|til|emne|dato|verzonden|aan|onderwerp|inviato|oggetto|a|wysłano|do|"
     r"temat|送信日時|宛先|件名|日付"
 )
+_SUBJECT_LABELS = r"subject|betreff|ämne|emne|objet|asunto|onderwerp|oggetto|temat|assunto|件名"
+# A quoted message's header block: a From line with an address, then another label; or, as
+# Outlook writes it without addresses ("From: Ann Admin / Sent: … / To: … / Subject: …", also
+# in Japanese with "差出人：" and full-width colons), a From line and a Subject line within a
+# few lines of it.
 _HEADER_BLOCK = re.compile(
-    rf"^[ \t>*]*(?:{FROM_LABELS})[ \t*]*:[^\n]*[@<][^\n]*\n(?:[^\n]*\n){{0,2}}?[ \t>*]*(?:{OTHER_LABELS})[ \t*]*:",
+    rf"^[ \t>*]*(?:{FROM_LABELS})[ \t*]*[:：][^\n]*[@<][^\n]*\n(?:[^\n]*\n){{0,2}}?[ \t>*]*(?:{OTHER_LABELS})[ \t*]*[:：]"
+    rf"|^[ \t>*]*(?:{FROM_LABELS})[ \t*]*[:：][^\n]*\n(?:[^\n]*\n){{1,3}}?[ \t>*]*(?:{_SUBJECT_LABELS})[ \t*]*[:：]",
     re.IGNORECASE | re.MULTILINE,
 )
 

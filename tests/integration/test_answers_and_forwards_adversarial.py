@@ -142,15 +142,10 @@ QUOTE_STYLES = {
     "outlook_ja_names_only": ("________________________________\n差出人: Ann Admin\n送信日時: 2026年11月2日 9:30\n"
                               "宛先: Billing allocations\n件名: Payment allocation\n\n" + PARTIAL),
 }
-JA_LEAK = ("quotes.latest_reply does not cut a Japanese Outlook header block that names people without addresses "
-           "(差出人: Ann Admin / 送信日時 / 宛先 / 件名): _HEADER_BLOCK needs '@' or '<' on the From line and "
-           "mail-parser-reply's 'ja' does not know the block, so the unprefixed quoted request is read again and "
-           "50.00 is applied a second time (promise 3)")
-
 
 @pytest.mark.parametrize("style", [
     *[s for s in QUOTE_STYLES if s != "outlook_ja_names_only"],
-    pytest.param("outlook_ja_names_only", marks=pytest.mark.xfail(strict=True, reason=JA_LEAK)),
+    "outlook_ja_names_only",
 ])
 def test_a_chase_up_quoting_an_applied_request_never_applies_it_again(world, style):
     """A partner who replies to her own applied request ("any news?") in her mail client's

@@ -25,6 +25,8 @@ HISTORY = {
     "outlook_underscores": f"Tack, {NEW}.\n\n________________________________\nFrån: Billing <b@x.example>\nSkickat: den 28 september 2026 09:14\nTill: x\nÄmne: y\n\ngammal {OLD}\n",
     # Outlook often shows display names only: a From/Sent/To block is history even without an address.
     "outlook_names_only": f"Apply {NEW}.\n\nFrom: Billing allocations\nSent: Tuesday, September 29, 2026 10:12 AM\nTo: Karin Ek\nSubject: RE: y\n\nold {OLD}\n",
+    "outlook_ja_names_only": f"{NEW}を充当してください。\n\n差出人: Ann Admin\n送信日時: 2026年11月2日 9:30\n宛先: 入金消込\n件名: 入金\n\n古い {OLD}\n",
+    "outlook_ja_full_width_colons": f"{NEW}を充当してください。\n\n差出人： Billing\n送信日時： 2026年9月28日 9:14\n宛先： x\n件名： y\n\n古い {OLD}\n",
     "outlook_en": f"Apply {NEW}.\n\nFrom: Billing <b@x.example>\nSent: 28 September 2026 09:14\nTo: x\nSubject: y\n\nold {OLD}\n",
     "outlook_de": f"Bitte {NEW}.\n\nVon: Billing <b@x.example>\nGesendet: Montag, 28. September 2026 09:14\nAn: x\nBetreff: y\n\nalt {OLD}\n",
     "outlook_fr": f"Merci {NEW}.\n\nDe : Billing <b@x.example>\nEnvoyé : lundi 28 septembre 2026 09:14\nÀ : x\nObjet : y\n\nancien {OLD}\n",
