@@ -412,8 +412,9 @@ def crash_run(*, env: dict[str, str], engine: Engine, smtp: SmtpServer, backlog:
               min_kills: int, seed: int, database: str, life_cap: float = 3.5, max_kills: int | None = None,
               min_acceptance_kills: int = 2) -> RunFigures:
     """One worker, SIGKILLed at random moments and restarted each time, while the backlog
-    arrives in waves; once every message is decided (and at least `min_kills` kills happened)
-    a final clean run sends what is left and is stopped with SIGTERM.
+    arrives in waves; after `min_kills` kills a final clean run decides and sends what is left
+    and is stopped with SIGTERM. (Killing on until every message was decided made a slow
+    machine's run take dozens of kills more, and minutes, for no extra proof.)
 
     Kill moments (seeded): any time after the process started (start-up and migrations
     included); a random time after it logged its first piece of work; right after its k-th
@@ -429,7 +430,7 @@ def crash_run(*, env: dict[str, str], engine: Engine, smtp: SmtpServer, backlog:
     claims: set[tuple[str, object]] = set()
     started = time.monotonic()
     life = 0
-    while figures.kills < min_kills or not all_decided(engine, backlog, maildir):
+    while figures.kills < min_kills:  # then the final clean run decides what is left
         assert figures.kills < max_kills, (f"still not decided after {figures.kills} kills: {progress(engine)}, "
                                            f"{maildir_waiting(maildir)} in new/")
         _deliver_all(maildir, mails[life * wave_size:(life + 1) * wave_size])
