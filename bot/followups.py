@@ -71,16 +71,6 @@ def _ids(text: str, pattern: str) -> list[str]:
     return [f.value for f in find_ids(text, pattern=pattern, prefix=letter_prefix(pattern)) if f.valid]
 
 
-def _ids_of(request: Request) -> tuple[list[str], list[str]]:
-    return ([line.invoice_number for ins in request.instructions for line in ins.lines],
-            [pid for ins in request.instructions for pid in ins.payment_ids])
-
-
-def _view_for(session: Session, sender: Sender, request: Request) -> LedgerView:
-    invoices, payments = _ids_of(request)
-    return store.ledger_view(session, sender=sender.address, invoice_numbers=invoices, payment_ids=payments)
-
-
 def _claim(session: Session, item: ReviewItem, app: App) -> str | None:
     """Close the item for the bot (as `superseded` until it knows better); the status it had,
     or None when a person closed it a moment ago."""
@@ -113,7 +103,8 @@ def _completed(session: Session, app: App, *, origin: InboundMessage, item: Revi
                            sent=mail.date.date() if mail.date else None)
     if not request.instructions:
         return None
-    decision = decide(request, sender, _view_for(session, sender, request), allowed_roles=settings.allowed_roles)
+    decision = decide(request, sender, store.request_view(session, sender=sender.address, request=request),
+                      allowed_roles=settings.allowed_roles)
     what = (", ".join(f"{old} → {new}" for old, new in completion.replaced) if completion.replaced
             else "the answer's text read after the earlier request's")
     evidence = Evidence("conversation", f"read together with {item.case_ref} (message {origin.id}): {what}",

@@ -153,6 +153,13 @@ class Request:
     is_question: bool = False
 
 
+def named_ids(request: Request) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(payment ids, invoice numbers) the partner wrote, in order, without repeats."""
+    payments = tuple(dict.fromkeys(p for ins in request.instructions for p in ins.payment_ids))
+    invoices = tuple(dict.fromkeys(line.invoice_number for ins in request.instructions for line in ins.lines))
+    return payments, invoices
+
+
 @dataclass(frozen=True)
 class AuthVerdict:
     """The receiving server's SPF/DKIM/DMARC results, from the trusted Authentication-Results."""

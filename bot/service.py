@@ -98,9 +98,7 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
                                  month_first=locale.replace("_", "-").lower() == "en-us",
                                  max_attachment_bytes=int(settings.max_attachment_mb * 1024 * 1024),
                                  max_attachment_pages=settings.max_attachment_pages)
-    view = store.ledger_view(session, sender=sender.address,
-                             invoice_numbers=[line.invoice_number for ins in request.instructions for line in ins.lines],
-                             payment_ids=[pid for ins in request.instructions for pid in ins.payment_ids])
+    view = store.request_view(session, sender=sender.address, request=request)
     decision = decide(request, sender, view, allowed_roles=settings.allowed_roles)
     answered = None
     if mail.limits:

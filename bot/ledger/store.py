@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from bot.ledger.tables import Account, Allocation, Contact, InboundMessage, Invoice, Payment
 from bot.model import (
-    AccountRow, Allocation as AllocationValue, ContactRow, InvoiceRow, LedgerView, Money, PaymentRow, minor_unit,
+    AccountRow, Allocation as AllocationValue, ContactRow, InvoiceRow, LedgerView, Money, PaymentRow, Request, minor_unit,
+    named_ids,
 )
 
 
@@ -64,6 +65,12 @@ def ledger_view(session: Session, *, sender: str, invoice_numbers: Iterable[str]
         invoices=tuple(invoice_row(i) for i in invoices),
         payments=tuple(payment_row(p) for p in payments),
     )
+
+
+def request_view(session: Session, *, sender: str, request: Request) -> LedgerView:
+    """The ledger view for a request as read: every id it names, and the sender's accounts."""
+    payment_ids, invoice_numbers = named_ids(request)
+    return ledger_view(session, sender=sender, invoice_numbers=invoice_numbers, payment_ids=payment_ids)
 
 
 def _spend(session: Session, table, key_clause, balance, currency: str, minor: int) -> bool:

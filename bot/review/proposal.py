@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from bot.model import Allocation, Amount, Evidence, Instruction, InvoiceLine, Money, Reason, Request, Span
+from bot.model import Allocation, Amount, Evidence, Instruction, InvoiceLine, Money, Reason, Request, Span, named_ids
 
 # The audit actions with which the bot records a decision that put a message in the queue.
 DECISION_ACTIONS = frozenset({"applied", "needs_info", "review", "error"})
@@ -147,13 +147,6 @@ def proposal_from(events: Iterable[AuditLike]) -> Proposal:
     detail = _json(last.detail, {})
     return Proposal(status=last.action, reasons=tuple(str(r) for r in detail.get("reasons") or ()),
                     allocations=parse_allocations(detail.get("allocations")), case_ref=detail.get("case_ref") or None)
-
-
-def named_ids(request: Request) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(payment ids, invoice numbers) the partner wrote, in order, without repeats."""
-    payments = tuple(dict.fromkeys(p for ins in request.instructions for p in ins.payment_ids))
-    invoices = tuple(dict.fromkeys(line.invoice_number for ins in request.instructions for line in ins.lines))
-    return payments, invoices
 
 
 def request_spans(request: Request, evidence: Iterable[Evidence] = ()) -> list[Span]:
