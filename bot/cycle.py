@@ -5,7 +5,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 
 @dataclass
@@ -43,10 +43,19 @@ class Guard:
     stop: threading.Event = field(default_factory=threading.Event)
     deadline: float | None = None  # a time.monotonic() value
     lease: LeaseTicket | None = None
+    lease_renewed_at: datetime | None = None  # this step's last committed renewal
 
     @classmethod
     def for_job(cls, stop: threading.Event, *, timeout_seconds: float, lease: LeaseTicket | None = None) -> Guard:
         return cls(stop=stop, deadline=time.monotonic() + timeout_seconds, lease=lease)
+
+    def lease_due(self, now: datetime) -> bool:
+        """Whether the lease must be renewed with the next mailbox write. A lease is taken from
+        its holder only once expired, so for a quarter of its time after a committed renewal it
+        is certainly still ours; renewing with every message cost a write per message."""
+        if self.lease is None:
+            return False
+        return self.lease_renewed_at is None or not timedelta(0) <= now - self.lease_renewed_at < self.lease.ttl / 4
 
     def reason_to_stop(self) -> str:
         if self.stop.is_set():

@@ -29,11 +29,27 @@ GIVE_UP_AFTER = 3  # consecutive failures: the server is down, not just one mess
 
 
 def _still_holding(app: App, guard: Guard) -> bool:
-    """Renew the intake lease before moving mail: only its holder moves messages on the server."""
+    """Renew the intake lease, when due, before moving mail: only its holder moves messages."""
+    now = app.clock()
+    if not guard.lease_due(now):
+        return True
     with Session(app.engine) as session:
-        held = renew_lease(session, name=guard.lease.name, holder=guard.lease.holder, now=app.clock(), ttl=guard.lease.ttl)
+        held = renew_lease(session, name=guard.lease.name, holder=guard.lease.holder, now=now, ttl=guard.lease.ttl)
         session.commit()
+    if held:
+        guard.lease_renewed_at = now
     return held
+
+
+def _mark_filed(app: App, inbound_ids: list[int], report: CycleReport) -> None:
+    """One write for a batch: a crash before it only means the mailbox is told again next
+    cycle, which every adapter takes as done (the message is no longer where it was)."""
+    if not inbound_ids:
+        return
+    with Session(app.engine) as session:
+        session.execute(update(InboundMessage).where(col(InboundMessage.id).in_(inbound_ids)).values(filed_at=app.clock()))
+        session.commit()
+    report.filed += len(inbound_ids)
 
 
 def file_decided(app: App, report: CycleReport, guard: Guard | None = None) -> None:
@@ -46,27 +62,28 @@ def file_decided(app: App, report: CycleReport, guard: Guard | None = None) -> N
             rows = unfiled(session, limit=app.settings.batch_size, after=last)
         if not rows:
             return
-        for inbound_id, source, status, message_id in rows:
-            last = inbound_id
-            if source:
-                if guard.lease and not _still_holding(app, guard):
-                    report.stopped = "lease lost"
-                    return
-                try:
-                    app.mailbox.file(source, status, message_id=message_id)
-                except Exception as exc:  # noqa: BLE001 - a server refusal or an odd message: skip it, never stop
-                    failures += 1
-                    log.warning("not filed, tried again next cycle: %s", exc, exc_info=not isinstance(exc, MailboxError),
-                                extra={"event": "file_failed", "inbound_id": inbound_id})
-                    if failures >= GIVE_UP_AFTER:
-                        report.stopped = report.stopped or "mailbox refused filing"
+        filed: list[int] = []
+        try:
+            for inbound_id, source, status, message_id in rows:
+                last = inbound_id
+                if source:
+                    if not _still_holding(app, guard):
+                        report.stopped = "lease lost"
                         return
-                    continue
-                failures = 0
-            with Session(app.engine) as session:
-                session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id).values(filed_at=app.clock()))
-                session.commit()
-            report.filed += 1
-            if (why := guard.reason_to_stop()):
-                report.stopped = why
-                return
+                    try:
+                        app.mailbox.file(source, status, message_id=message_id)
+                    except Exception as exc:  # noqa: BLE001 - a server refusal or an odd message: skip it, never stop
+                        failures += 1
+                        log.warning("not filed, tried again next cycle: %s", exc, exc_info=not isinstance(exc, MailboxError),
+                                    extra={"event": "file_failed", "inbound_id": inbound_id})
+                        if failures >= GIVE_UP_AFTER:
+                            report.stopped = report.stopped or "mailbox refused filing"
+                            return
+                        continue
+                    failures = 0
+                filed.append(inbound_id)
+                if (why := guard.reason_to_stop()):
+                    report.stopped = why
+                    return
+        finally:
+            _mark_filed(app, filed, report)

@@ -1,8 +1,9 @@
 """Intake: fetch new mail and store each message, with its checkpoint, before anything else.
 
 One transaction per message stores the raw bytes (status `received`), advances the folder's
-checkpoint and, under a lease, renews it — so the checkpoint never runs ahead of what is in
-the database, and a worker that lost its lease stores nothing more. Only after the commit is
+checkpoint and, under a lease, renews it when due (`Guard.lease_due`) — so the checkpoint
+never runs ahead of what is in the database, and a worker that lost its lease stores nothing
+more. Only after the commit is
 the mailbox told (`stored`; a duplicate delivery is filed as ignored at once)."""
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from bot.ledger import journal, store
 from bot.ledger.checkpoints import advance_checkpoint, checkpoint_for
 from bot.ledger.leases import renew_lease
 from bot.reading.mime import header
-from bot.reading.parsing import parse_bytes
+from bot.reading.parsing import parse_headers
 
 log = logging.getLogger("allocbot.intake")
 
@@ -43,10 +44,11 @@ def dedup_key(raw: bytes) -> tuple[str, str]:
 
 
 def _summary_headers(raw: bytes) -> tuple[str, str]:
-    """From and Subject for listing; a message the parser chokes on is still stored. NUL
-    becomes U+FFFD: PostgreSQL text cannot hold it (the raw bytes keep it)."""
+    """From and Subject for listing, from the header section only (deciding parses the whole
+    message later); a message the parser chokes on is still stored. NUL becomes U+FFFD:
+    PostgreSQL text cannot hold it (the raw bytes keep it)."""
     try:
-        msg = parse_bytes(raw)
+        msg = parse_headers(raw)
         return tuple(header(msg, name).replace("\x00", "\ufffd") for name in ("From", "Subject"))  # type: ignore[return-value]
     except Exception:  # noqa: BLE001 - e.g. RecursionError on absurdly nested MIME
         return "", ""
@@ -88,8 +90,9 @@ def _store(app: App, incoming: Incoming, report: CycleReport, guard: Guard) -> t
     key, mid = dedup_key(incoming.raw)
     now = app.clock()
     file_copy = False
+    renewing = guard.lease_due(now)
     with Session(app.engine) as session:
-        if guard.lease and not renew_lease(session, name=guard.lease.name, holder=guard.lease.holder, now=now, ttl=guard.lease.ttl):
+        if renewing and not renew_lease(session, name=guard.lease.name, holder=guard.lease.holder, now=now, ttl=guard.lease.ttl):
             raise LeaseLost(guard.lease.name)
         try:
             with session.begin_nested():
@@ -109,6 +112,8 @@ def _store(app: App, incoming: Incoming, report: CycleReport, guard: Guard) -> t
         if incoming.checkpoint is not None:
             advance_checkpoint(session, mailbox=app.mailbox.name, checkpoint=incoming.checkpoint, now=now)
         session.commit()
+    if renewing:
+        guard.lease_renewed_at = now
     if duplicate:
         report.duplicates += 1
     else:

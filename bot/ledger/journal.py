@@ -71,11 +71,11 @@ def claim_outbound(session: Session, *, outbound_id: int, now: datetime, until: 
     deferred, or claimed by another worker meanwhile). The claim is a committed row state
     (`sending`), not a lock held while the server talks, so no transaction stays open during
     SMTP; a sender that dies leaves the claim to expire, and the reply is tried again."""
-    claimed = session.execute(
+    return session.scalars(
         update(OutboundMessage).where(OutboundMessage.id == outbound_id, _due(now))
-        .values(status="sending", next_attempt_at=until)
-    ).rowcount
-    return session.get(OutboundMessage, outbound_id) if claimed == 1 else None
+        .values(status="sending", next_attempt_at=until).returning(OutboundMessage)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
 
 
 def mark_sent(session: Session, *, outbound: OutboundMessage, now: datetime) -> None:

@@ -2,8 +2,9 @@
 
 The mailbox intake runs under a lease, so several worker processes (a scaled Procfile
 `worker`) never read the same folder at once; a holder that dies simply lets the lease
-expire. A holder renews in the same transaction as each message it stores, so one that lost
-its lease stores nothing more (the renewal fails and its transaction is rolled back)."""
+expire. A holder renews in the same transaction as a message it stores, at least every
+quarter of the lease's time (`Guard.lease_due`), so one that lost its lease stores nothing
+more (the renewal fails and its transaction is rolled back)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -113,13 +113,14 @@ def repeated_allocations(session: Session, *, sender_addr: str, allocations: Ite
 
 
 def billing_view(session: Session, *, account_id: str, recent: int = 20) -> tuple[AccountRow | None, list[InvoiceRow], list[PaymentRow], list[Allocation]]:
-    """An account's open invoices, its payments with money unallocated, its latest allocations."""
+    """An account's open invoices, its payments with money unallocated, its latest `recent`
+    allocations (none read when 0)."""
     account = session.get(Account, account_id)
     if account is None:
         return None, [], [], []
     invoices = session.exec(select(Invoice).where(Invoice.account_id == account_id, Invoice.open_minor > 0).order_by(Invoice.due_date, Invoice.invoice_number)).all()
     payments = session.exec(select(Payment).where(Payment.account_id == account_id, Payment.unallocated_minor > 0).order_by(Payment.received_date, Payment.payment_id)).all()
-    allocations = session.exec(
+    allocations = [] if recent <= 0 else session.exec(
         select(Allocation).join(Payment, Payment.payment_id == Allocation.payment_id)
         .where(Payment.account_id == account_id).order_by(col(Allocation.id).desc()).limit(recent)
     ).all()

@@ -12,15 +12,33 @@ import email
 import email.errors
 import email.message
 import email.policy
+import functools
 import re
+from email.headerregistry import HeaderRegistry
 from email.feedparser import BytesFeedParser
 from email.message import EmailMessage, Message
 
 from bot.reading.limits import MAX_DEPTH, MAX_HEADER_CHARS, MAX_HEADER_FIELDS, MAX_LINES, MAX_PARTS
 
-__all__ = ["MessageTooComplex", "parse_bytes", "too_complex"]
+__all__ = ["MessageTooComplex", "POLICY", "parse_bytes", "parse_headers", "too_complex"]
 
 _CHUNK = 65_536  # bytes fed to the parser at a time: it never holds a second copy of the whole message
+
+
+class _RememberingHeaders(HeaderRegistry):
+    """policy.default's header classes, but a field read again is not parsed again.
+
+    The library parses a header afresh on every `msg.get` (Content-Type alone is read a dozen
+    times per part), which profiled as a third of reading a message. Header objects are
+    immutable strings, so one parse per distinct (name, value) can be shared; the cache is
+    bounded, so hostile mail with many distinct fields only evicts."""
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one registry for the process, on purpose
+    def __call__(self, name: str, value: str):  # type: ignore[override]
+        return super().__call__(name, value)
+
+
+POLICY = email.policy.default.clone(header_factory=_RememberingHeaders())
 
 
 class MessageTooComplex(email.errors.MessageDefect):
@@ -54,7 +72,7 @@ class _BoundedParser(BytesFeedParser):
     its recursive descent never reaches Python's recursion limit)."""
 
     def __init__(self, *, max_parts: int, max_depth: int) -> None:
-        super().__init__(policy=email.policy.default)
+        super().__init__(policy=POLICY)
         self._max_parts, self._max_depth, self._parts, self._fields = max_parts, max_depth, 0, 0
 
     def _new_message(self) -> None:
@@ -89,10 +107,10 @@ def _header_fields(raw: bytes):
         start = end
 
 
-def _headers_only(raw: bytes) -> EmailMessage:
+def parse_headers(raw: bytes) -> EmailMessage:
     """The message's header section, without any field over the length limit, up to
-    MAX_HEADER_FIELDS fields, and no body."""
-    parser = BytesFeedParser(policy=email.policy.default)
+    MAX_HEADER_FIELDS fields, and no body: all that listing or machine-mail checks need."""
+    parser = BytesFeedParser(policy=POLICY)
     field: list[bytes] = []
     size = kept = 0
 
@@ -139,7 +157,7 @@ def parse_bytes(raw: bytes, *, max_parts: int = MAX_PARTS, max_depth: int = MAX_
         except RecursionError:  # a depth limit set higher than Python's stack allows
             why = "MIME parts nested too deeply to parse"
         del parser
-    msg = _headers_only(raw)
+    msg = parse_headers(raw)
     msg.defects.append(MessageTooComplex(why))
     return msg
 

@@ -53,13 +53,17 @@ def reply_kind(decision: Decision, *, acknowledge_review: bool) -> str | None:
 def _snapshot(session: Session, decision: Decision) -> BillingSnapshot | None:
     if not decision.account_id:
         return None
-    account, invoices, unallocated, _ = store.billing_view(session, account_id=decision.account_id)
+    account, invoices, unallocated, _ = store.billing_view(session, account_id=decision.account_id, recent=0)
     if account is None:
         return None
     # The updated billing view: the request's payments (even when now fully allocated) and
     # every other payment of the account that still has money unallocated.
-    involved = store.payments_by_id(session, payment_ids=[a.payment_id for a in decision.allocations])
-    others = [p for p in unallocated if p.payment_id not in {i.payment_id for i in involved}]
+    named = sorted({a.payment_id for a in decision.allocations})
+    shown = {p.payment_id: p for p in unallocated if p.payment_id in named}
+    if len(shown) < len(named):  # fully allocated now: no longer among the unallocated
+        shown.update((p.payment_id, p) for p in store.payments_by_id(session, payment_ids=set(named) - set(shown)))
+    involved = [shown[pid] for pid in named if pid in shown]
+    others = [p for p in unallocated if p.payment_id not in shown]
     return BillingSnapshot(account=account, open_invoices=tuple(invoices), payments=tuple(involved + others))
 
 

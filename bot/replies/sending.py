@@ -86,7 +86,7 @@ def _attempt(app: App, outbound_id: int, report: CycleReport, send) -> str:
     except DeliveryError as exc:
         retry_at = None if exc.permanent else retry_plan(app).next_attempt(attempts=row.attempts + 1, queued_at=row.created_at, now=app.clock())
         with Session(app.engine) as session:
-            journal.mark_failed(session, outbound=session.merge(row), error=str(exc), retry_at=retry_at)
+            journal.mark_failed(session, outbound=row, error=str(exc), retry_at=retry_at)
             _log_refusal(row, exc, retry_at)
             session.commit()
         if retry_at is None:
@@ -95,7 +95,7 @@ def _attempt(app: App, outbound_id: int, report: CycleReport, send) -> str:
         report.deferred += 1
         return "deferred"
     with Session(app.engine) as session:
-        sent = session.merge(row)
+        sent = row  # detached since the claim's commit; re-added as it is, without reading it again
         journal.mark_sent(session, outbound=sent, now=app.clock())
         facts = {"event": "reply_sent", "outbound_id": sent.id, "message_id": sent.message_id, "kind": sent.kind,
                  "to": sent.to_addr, "inbound_id": sent.inbound_id, "attempts": sent.attempts}

@@ -2,7 +2,8 @@
 
 The mail is read again from its stored bytes with the project's MIME helpers; what the bot
 read, its evidence and its proposal come back from what it stored (proposal.py); the
-candidates, the account's billing view and the conversation come from the ledger.
+candidates, a bounded slice of the account's billing view (billing_rows.py) and the
+conversation come from the ledger.
 Read-only: nothing here writes or commits. HTML is returned as found; the web layer
 sanitises it (bot/web/safe_html.py) before it goes anywhere near a page.
 """
@@ -22,6 +23,7 @@ from bot.ledger.tables import Allocation as AllocationTable, InboundMessage, Rev
 from bot.model import AccountRow, Evidence, InvoiceRow, PaymentRow, Request
 from bot.reading.mime import Attachment, decode_text, header
 from bot.review import queries
+from bot.review.billing_rows import AccountSlice, account_slice
 from bot.review.candidates import Candidate, invoice_candidates, payment_candidates, request_currencies
 from bot.review.proposal import Proposal, marked_text, named_ids, parse_evidence, parse_request, proposal_from, request_spans
 from bot.review.replying import Original, ask_content, no_reply_because, read_original, reply_locale, reply_text
@@ -76,10 +78,21 @@ class ItemView:
     hints: dict[str, tuple[str, ...]] = field(default_factory=dict)  # payment id -> open invoices its remittance names
     payment_options: list[tuple[str, str]] = field(default_factory=list)
     invoice_options: list[tuple[str, str]] = field(default_factory=list)
+    open_invoice_count: int = 0  # of the account, shown or not
+    unallocated_count: int = 0
 
     @property
     def active(self) -> bool:
         return self.item.status in queries.ACTIVE
+
+    @property
+    def more_invoices(self) -> bool:
+        """The account has open invoices the page does not list (the billing view has them all)."""
+        return self.open_invoice_count > len(self.open_invoices)
+
+    @property
+    def more_payments(self) -> bool:
+        return self.unallocated_count > len(self.unallocated)
 
 
 def mail_view(original: Original) -> MailView:
@@ -152,15 +165,17 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
     request, evidence = parse_request(inbound.request), parse_evidence(inbound.evidence)
     events = queries.audit_events(session, inbound_id=inbound.id)
     proposal = proposal_from(events)
-    account, open_invoices, unallocated, recent = (store.billing_view(session, account_id=inbound.account_id)
-                                                   if inbound.account_id else (None, [], [], []))
+    stated = [ins.payment_amount for ins in request.instructions if ins.payment_amount]
+    ledger = (account_slice(session, account_id=inbound.account_id, stated=stated, invoice_pattern=app.settings.invoice_pattern)
+              if inbound.account_id else AccountSlice(None))
+    account = ledger.account
     named_payments, named_invoices = named_ids(request)
     extra = [r for e in evidence for r in e.rows]
     named = store.ledger_view(session, sender="",
                               invoice_numbers=[*named_invoices, *(a.invoice_number for a in proposal.allocations), *extra],
                               payment_ids=[*named_payments, *(a.payment_id for a in proposal.allocations), *extra])
-    payment_rows = list({p.payment_id: p for p in [*named.payments, *unallocated]}.values())
-    invoice_rows = list({i.invoice_number: i for i in [*named.invoices, *open_invoices]}.values())
+    payment_rows = list({p.payment_id: p for p in [*named.payments, *ledger.unallocated]}.values())
+    invoice_rows = list({i.invoice_number: i for i in [*named.invoices, *ledger.open_invoices, *ledger.hinted]}.values())
     currencies = request_currencies(proposal.allocations, payment_rows, invoice_rows, request, account_id=inbound.account_id,
                                     account_currency=account.currency if account else None)
     kwargs = {"account_id": inbound.account_id, "currencies": currencies}
@@ -177,11 +192,12 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
         item=item, inbound=inbound, mail=mail_view(original), request=request,
         segments=marked_text(request.text, request_spans(request, evidence)), evidence=evidence, proposal=proposal,
         reasons=tuple(r for r in (inbound.reasons or "").split(",") if r), payments=payments, invoices=invoices,
-        account=account, open_invoices=open_invoices, unallocated=unallocated, recent_allocations=recent,
+        account=account, open_invoices=ledger.open_invoices, unallocated=ledger.unallocated, recent_allocations=ledger.recent,
         timeline=_timeline(session, inbound), no_reply=no_reply, ask_text=ask_text,
         seen=queries.last_event_id(session, inbound_id=inbound.id),
         edit_rows=rows + [EditLine("", "", "")] * (MAX_LINES - len(rows)),
         hints=payment_hints(payment_rows, invoice_rows, invoice_pattern=app.settings.invoice_pattern),
+        open_invoice_count=ledger.open_invoice_count, unallocated_count=ledger.unallocated_count,
     )
     view.payment_options, view.invoice_options = _options(payments, invoices, inbound.account_id)
     return view
