@@ -94,18 +94,18 @@ def _store(app: App, incoming: Incoming, report: CycleReport, guard: Guard) -> t
     with Session(app.engine) as session:
         if renewing and not renew_lease(session, name=guard.lease.name, holder=guard.lease.holder, now=now, ttl=guard.lease.ttl):
             raise LeaseLost(guard.lease.name)
+        # Insert first, look only on a clash: duplicates are rare, so the common case is one write.
         try:
             with session.begin_nested():
-                original = store.inbound_by_key(session, dedup_key=key)
-                duplicate = original is not None
-                file_copy = duplicate and original.filed_at is not None and original.source != incoming.key
-                if not duplicate:
-                    from_addr, subject = _summary_headers(incoming.raw)
-                    row = journal.add_inbound(session, dedup_key=key, message_id=mid, source=incoming.key, raw=incoming.raw,
-                                              from_addr=from_addr, subject=subject, now=now)
-                    journal.audit(session, actor="allocbot", action="stored", inbound_id=row.id, detail={"source": incoming.key}, now=now)
-        except IntegrityError:  # another worker stored the same message a moment ago
+                from_addr, subject = _summary_headers(incoming.raw)
+                row = journal.add_inbound(session, dedup_key=key, message_id=mid, source=incoming.key, raw=incoming.raw,
+                                          from_addr=from_addr, subject=subject, now=now)
+                journal.audit(session, actor="allocbot", action="stored", inbound_id=row.id, detail={"source": incoming.key}, now=now)
+                duplicate = False
+        except IntegrityError:  # stored before (a second delivery), or by another worker a moment ago
             duplicate = True
+            original = store.inbound_by_key(session, dedup_key=key)
+            file_copy = original is not None and original.filed_at is not None and original.source != incoming.key
         if duplicate:
             journal.audit(session, actor="allocbot", action="duplicate_delivery", inbound_id=None,
                           detail={"message_id": mid, "source": incoming.key}, now=now)

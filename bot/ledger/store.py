@@ -49,16 +49,18 @@ def ledger_view(session: Session, *, sender: str, invoice_numbers: Iterable[str]
     and every payment of the sender's accounts that still has money unallocated."""
     contacts = session.exec(select(Contact).where(Contact.email == sender)).all() if sender else []
     account_ids = sorted({c.account_id for c in contacts})
-    invoices = session.exec(select(Invoice).where(col(Invoice.invoice_number).in_(sorted(set(invoice_numbers))))).all()
+    invoice_numbers, payment_ids = sorted(set(invoice_numbers)), sorted(set(payment_ids))
+    # no statement for what cannot match: an unknown sender naming nothing costs one query
+    invoices = session.exec(select(Invoice).where(col(Invoice.invoice_number).in_(invoice_numbers))).all() if invoice_numbers else []
     payments = session.exec(
         select(Payment).where(
             or_(
-                col(Payment.payment_id).in_(sorted(set(payment_ids))),
+                col(Payment.payment_id).in_(payment_ids),
                 (col(Payment.account_id).in_(account_ids)) & (Payment.unallocated_minor > 0),
             )
         )
-    ).all()
-    accounts = session.exec(select(Account).where(col(Account.account_id).in_(account_ids))).all()
+    ).all() if payment_ids or account_ids else []
+    accounts = session.exec(select(Account).where(col(Account.account_id).in_(account_ids))).all() if account_ids else []
     return LedgerView(
         contacts=tuple(ContactRow(c.account_id, c.email, c.name, c.role) for c in contacts),
         accounts=tuple(account_row(a) for a in accounts),
@@ -149,14 +151,13 @@ def claim_inbound(session: Session, *, inbound_id: int) -> InboundMessage | None
     a later SAVEPOINT would start (and its RELEASE commit) the transaction on its own. A
     no-op UPDATE first opens the transaction and takes the write lock: a second worker waits,
     then finds the message decided; the savepoint around the allocations stays nested."""
-    stmt = select(InboundMessage).where(InboundMessage.id == inbound_id, InboundMessage.status == "received")
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    waiting = (InboundMessage.id == inbound_id, InboundMessage.status == "received")
+    if session.get_bind().dialect.name == "sqlite":  # the no-op UPDATE returns the row: one statement
+        return session.scalars(update(InboundMessage).where(*waiting).values(status="received")
+                               .returning(InboundMessage).execution_options(synchronize_session=False)).one_or_none()
+    stmt = select(InboundMessage).where(*waiting)
+    if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    elif dialect == "sqlite":
-        session.execute(update(InboundMessage)
-                        .where(InboundMessage.id == inbound_id, InboundMessage.status == "received")
-                        .values(status="received").execution_options(synchronize_session=False))
     return session.exec(stmt).first()
 
 

@@ -165,8 +165,7 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
     request, evidence = parse_request(inbound.request), parse_evidence(inbound.evidence)
     events = queries.audit_events(session, inbound_id=inbound.id)
     proposal = proposal_from(events)
-    stated = [ins.payment_amount for ins in request.instructions if ins.payment_amount]
-    ledger = (account_slice(session, account_id=inbound.account_id, stated=stated, invoice_pattern=app.settings.invoice_pattern)
+    ledger = (account_slice(session, account_id=inbound.account_id, invoice_pattern=app.settings.invoice_pattern)
               if inbound.account_id else AccountSlice(None))
     account = ledger.account
     named_payments, named_invoices = named_ids(request)
