@@ -3,6 +3,7 @@ view, the conversation; attachments as downloads; who may see the action forms."
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -182,3 +183,39 @@ def test_a_request_the_partner_cancelled_shows_as_cancelled_everywhere(web):
     assert page.status_code == 200 and "cancelled" in page.text
     for path in ("/", "/queue?status=all", "/audit", "/billing/A1"):
         assert viewer.get(path).status_code == 200, path
+
+
+def test_a_long_account_lists_its_oldest_rows_links_the_rest_and_takes_any_typed_id(web, tmp_path):
+    from bot.review.billing_rows import ROWS_SHOWN
+    from tests.integration.conftest import account, contact, invoice, payment, write_ledger
+
+    n, day = ROWS_SHOWN + 10, date(2026, 6, 1)
+    inv = [f"G{100 + k:09d}" for k in range(n)]
+    pay = [f"PY{100 + k:08d}" for k in range(n)]
+    web.world.import_ledger(write_ledger(
+        tmp_path / "long-ledger", accounts=[account("A1")], contacts=[contact(ANN)],
+        invoices=[invoice(i, "100.00", due_date=str(day + timedelta(days=k))) for k, i in enumerate(inv)],
+        payments=[payment(p, "50.00", received_date=str(day + timedelta(days=k)),
+                          reference=f"Rechnung {inv[-1]}" if k == 0 else f"REF {k}") for k, p in enumerate(pay)]))
+    item = queue_item(web, request_mail(body=f"Please allocate payment {pay[-1]} to invoice {inv[-2]} and G000000777."))
+    admin = web.client("admin")
+    text = admin.get(f"/items/{item.id}").text
+    billing = text[text.index('id="billing-h"'):text.index('id="conv-h"')]
+    assert f"{ROWS_SHOWN} of {n + 2} shown" in billing  # and the standard ledger's two, due in October
+    assert 'href="/billing/A1#invoices"' in billing and 'href="/billing/A1#payments"' in billing
+    assert billing.count("<tr>") == 2 * ROWS_SHOWN + 2  # and the two head rows
+    assert inv[ROWS_SHOWN - 1] in billing and inv[ROWS_SHOWN] not in billing  # the oldest due first
+    candidates = text[text.index('id="cand-h"'):text.index('id="billing-h"')]
+    assert inv[-2] in candidates and pay[-1] in candidates  # named: listed however far down they are
+    assert f"remittance names {inv[-1]}" in billing  # the hint of a shown payment, beyond the listed invoices
+    assert '<input id="invoice_1" name="invoice_1" value="" list="invoice-choices"' in text
+    assert '<select id="invoice_1"' not in text and '<datalist id="payment-choices">' in text
+
+    edit = admin.post_form(f"/items/{item.id}/edit", {"payment_1": pay[-3], "invoice_1": inv[-3], "amount_1": "50.00"})
+    assert edit.status_code == 303, edit.text
+    assert web.world.allocations() == [(pay[-3], inv[-3], 5000)]
+
+
+def test_a_short_account_lists_everything_and_offers_its_rows_to_choose_from(web):
+    text = web.client("admin").get(f"/items/{queue_item(web, request_mail(body=TWO_REQUESTS)).id}").text
+    assert '<select id="invoice_1" name="invoice_1">' in text and "shown, <a" not in text and "<datalist" not in text
