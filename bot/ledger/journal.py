@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from bot.ledger.tables import AuditEvent, InboundMessage, OutboundMessage, ReviewItem
@@ -96,8 +96,10 @@ def mark_failed(session: Session, *, outbound: OutboundMessage, error: str, retr
 
 
 def audit(session: Session, *, actor: str, action: str, inbound_id: int | None, detail: dict[str, Any], now: datetime) -> None:
-    session.add(AuditEvent(at=now, actor=actor, action=action, inbound_id=inbound_id,
-                           detail=json.dumps(detail, ensure_ascii=False, default=str)))
+    """One audit event, written at once: nothing reads it back in the transaction, so it needs
+    no ORM object (the unit of work profiled as a visible share of every message)."""
+    session.execute(insert(AuditEvent).values(at=now, actor=actor, action=action, inbound_id=inbound_id,
+                                              detail=json.dumps(detail, ensure_ascii=False, default=str)))
 
 
 # ---- limits against floods and bounces (issue 5): counts over indexed columns -------------
