@@ -53,8 +53,13 @@ def columns(table):
 def ledger_view(session: Session, *, sender: str, invoice_numbers: Iterable[str], payment_ids: Iterable[str]) -> LedgerView:
     """The rows one message can touch: the sender's contacts and accounts, every named row,
     and every payment of the sender's accounts that still has money unallocated."""
-    contacts = session.exec(columns(Contact).where(Contact.email == sender)).all() if sender else []
-    account_ids = sorted({c.account_id for c in contacts})
+    contacts = session.exec(  # each contact with its account: one query for both
+        select(Contact.account_id, Contact.email, Contact.name, Contact.role,
+               Account.name.label("account_name"), Account.locale, Account.currency)
+        .join(Account, col(Account.account_id) == col(Contact.account_id)).where(Contact.email == sender)
+    ).all() if sender else []
+    accounts = {c.account_id: AccountRow(c.account_id, c.account_name, c.locale, c.currency) for c in contacts}
+    account_ids = sorted(accounts)
     invoice_numbers, payment_ids = sorted(set(invoice_numbers)), sorted(set(payment_ids))
     # no statement for what cannot match: an unknown sender naming nothing costs one query
     invoices = session.exec(columns(Invoice).where(col(Invoice.invoice_number).in_(invoice_numbers))).all() if invoice_numbers else []
@@ -66,10 +71,9 @@ def ledger_view(session: Session, *, sender: str, invoice_numbers: Iterable[str]
             )
         )
     ).all() if payment_ids or account_ids else []
-    accounts = session.exec(columns(Account).where(col(Account.account_id).in_(account_ids))).all() if account_ids else []
     return LedgerView(
         contacts=tuple(ContactRow(c.account_id, c.email, c.name, c.role) for c in contacts),
-        accounts=tuple(account_row(a) for a in accounts),
+        accounts=tuple(accounts[a] for a in account_ids),
         invoices=tuple(invoice_row(i) for i in invoices),
         payments=tuple(payment_row(p) for p in payments),
     )
