@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,42 +97,57 @@ class Copier:
         return (head + sep + body).encode("utf-8", "surrogateescape")
 
 
-def build(root: Path, messages: int, invoices: int) -> tuple[str, Path, int]:
-    copier = Copier()
-    mails = sorted((SAMPLE / "mail").glob("*.eml"))
-    copies = -(-messages // len(mails))
+def copies_for(messages: int) -> int:
+    copies = -(-messages // len(list((SAMPLE / "mail").glob("*.eml"))))
     if copies > 99:
         raise SystemExit("at most 99 copies of the sample")
-    ledger = root / "ledger"
-    ledger.mkdir(parents=True)
-    writers = {}
-    handles = []
-    for name in FILES:
-        f = (ledger / f"{name}.csv").open("w", encoding="utf-8", newline="")
-        handles.append(f)
-        writers[name] = csv.DictWriter(f, list(copier.ledger[name][0]))
-        writers[name].writeheader()
-    maildir = root / "mailbox"
-    for sub in ("new", "cur", "tmp"):
-        (maildir / sub).mkdir(parents=True)
+    return copies
+
+
+def backlog(messages: int) -> Iterator[tuple[str, bytes]]:
+    """(name, raw) of each request, copy by copy: `messages` of them."""
+    copier, mails = Copier(), sorted((SAMPLE / "mail").glob("*.eml"))
     written = 0
-    for c in range(1, copies + 1):
-        for name, rows in copier.ledger_rows(c).items():
-            writers[name].writerows(rows)
+    for c in range(1, copies_for(messages) + 1):
         for path in mails:
             if written == messages:
-                break
-            (maildir / "new" / f"{c:02d}-{path.stem}.eml").write_bytes(copier.mail(path.read_bytes(), c))
+                return
+            yield f"{c:02d}-{path.stem}", copier.mail(path.read_bytes(), c)
             written += 1
-    for f in handles:
-        f.close()
-    url = f"sqlite:///{root / 'bench.db'}"
-    app = bootstrap(load_settings(database_url=url, mailbox=f"maildir:{maildir}", outbox=f"file:{root / 'outbox'}"))
+
+
+def load_ledger(url: str, root: Path, copies: int, invoices: int) -> None:
+    """Import the ledger rows of `copies` copies (CSV files under root/ledger) and fill up to `invoices`."""
+    copier = Copier()
+    ledger = root / "ledger"
+    ledger.mkdir(parents=True)
+    with ExitStack() as files:
+        writers = {}
+        for name in FILES:
+            f = files.enter_context((ledger / f"{name}.csv").open("w", encoding="utf-8", newline=""))
+            writers[name] = csv.DictWriter(f, list(copier.ledger[name][0]))
+            writers[name].writeheader()
+        for c in range(1, copies + 1):
+            for name, rows in copier.ledger_rows(c).items():
+                writers[name].writerows(rows)
+    app = bootstrap(load_settings(database_url=url, mailbox=f"maildir:{root / 'mailbox'}", outbox=f"file:{root / 'outbox'}"))
     with Session(app.engine) as session:
         import_ledger(session, ledger)
         session.commit()
     fill(app.engine, invoices)
     app.engine.dispose()
+
+
+def build(root: Path, messages: int, invoices: int) -> tuple[str, Path, int]:
+    maildir = root / "mailbox"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    written = 0
+    for name, raw in backlog(messages):
+        (maildir / "new" / f"{name}.eml").write_bytes(raw)
+        written += 1
+    url = f"sqlite:///{root / 'bench.db'}"
+    load_ledger(url, root, copies_for(messages), invoices)
     return url, maildir, written
 
 
@@ -144,17 +161,22 @@ def outcomes(url: str) -> dict[str, int]:
     return counts
 
 
+def body_text(raw: bytes) -> None:
+    """The floor's work on one message: parse it and get its body text."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    body = msg.get_body(preferencelist=("plain", "html"))
+    if body is not None:
+        try:
+            body.get_content()
+        except (LookupError, UnicodeError, AssertionError):
+            pass
+
+
 def floor_seconds(maildir: Path) -> float:
     """Read, parse and get the body text of every message: what any mail bot must do."""
     started = time.perf_counter()
     for path in sorted((maildir / "cur").iterdir()) + sorted((maildir / "new").iterdir()):
-        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        body = msg.get_body(preferencelist=("plain", "html"))
-        if body is not None:
-            try:
-                body.get_content()
-            except (LookupError, UnicodeError, AssertionError):
-                pass
+        body_text(path.read_bytes())
     return time.perf_counter() - started
 
 
