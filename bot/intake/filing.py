@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.bootstrap import App
 from bot.cycle import CycleReport, Guard
-from bot.intake.mailbox import MailboxError
+from bot.intake.mailbox import Filing, FilingResult, MailboxError
 from bot.ledger.leases import renew_lease
 from bot.ledger.tables import InboundMessage
 
@@ -53,37 +53,30 @@ def _mark_filed(app: App, inbound_ids: list[int], report: CycleReport) -> None:
 
 
 def file_decided(app: App, report: CycleReport, guard: Guard | None = None) -> None:
-    """File every decided message not yet filed; one that fails is skipped (and tried again
-    next cycle), so one odd message never holds up the rest; several failures in a row mean
-    the server is away, and filing waits for the next cycle."""
-    guard, last, failures = guard or Guard(), 0, 0
+    """File every decided message not yet filed, a batch at a time (IMAP moves a batch with
+    one command per folder); one that fails is skipped (and tried again next cycle), so one
+    odd message never holds up the rest; several failures in a row mean the server is away,
+    and filing waits for the next cycle."""
+    guard, last = guard or Guard(), 0
     while True:
         with Session(app.engine) as session:
             rows = unfiled(session, limit=app.settings.batch_size, after=last)
         if not rows:
             return
-        filed: list[int] = []
-        try:
-            for inbound_id, source, status, message_id in rows:
-                last = inbound_id
-                if source:
-                    if not _still_holding(app, guard):
-                        report.stopped = "lease lost"
-                        return
-                    try:
-                        app.mailbox.file(source, status, message_id=message_id)
-                    except Exception as exc:  # noqa: BLE001 - a server refusal or an odd message: skip it, never stop
-                        failures += 1
-                        log.warning("not filed, tried again next cycle: %s", exc, exc_info=not isinstance(exc, MailboxError),
-                                    extra={"event": "file_failed", "inbound_id": inbound_id})
-                        if failures >= GIVE_UP_AFTER:
-                            report.stopped = report.stopped or "mailbox refused filing"
-                            return
-                        continue
-                    failures = 0
-                filed.append(inbound_id)
-                if (why := guard.reason_to_stop()):
-                    report.stopped = why
-                    return
-        finally:
-            _mark_filed(app, filed, report)
+        last = rows[-1][0]
+        filings = {source: Filing(source, status, message_id) for _id, source, status, message_id in rows if source}
+        if filings and not _still_holding(app, guard):
+            report.stopped = "lease lost"
+            return
+        result = app.mailbox.file_many(list(filings.values()), give_up_after=GIVE_UP_AFTER) if filings else FilingResult()
+        for filing, exc in result.failed:
+            log.warning("not filed, tried again next cycle: %s", exc, exc_info=not isinstance(exc, MailboxError),
+                        extra={"event": "file_failed", "key": filing.key})
+        done = set(result.filed)
+        _mark_filed(app, [inbound_id for inbound_id, source, *_ in rows if not source or source in done], report)
+        if result.gave_up:
+            report.stopped = report.stopped or "mailbox refused filing"
+            return
+        if (why := guard.reason_to_stop()):
+            report.stopped = why
+            return

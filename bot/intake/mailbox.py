@@ -7,8 +7,8 @@ deleted, and a crash between any two steps repeats a step, never skips one."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -38,6 +38,41 @@ class Health:
     detail: str  # e.g. "INBOX: 3 messages, UIDVALIDITY 1795581180" or the connection error
 
 
+@dataclass(frozen=True)
+class Filing:
+    """One decided message to move to its outcome's folder."""
+
+    key: str
+    status: str
+    message_id: str = ""
+
+
+@dataclass
+class FilingResult:
+    filed: list[str] = field(default_factory=list)  # keys done (or found done already)
+    failed: list[tuple[Filing, Exception]] = field(default_factory=list)
+    gave_up: bool = False  # stopped after `give_up_after` failures in a row: the rest was not tried
+
+
+def file_each(mailbox: Mailbox, filings: Sequence[Filing], *, give_up_after: int) -> FilingResult:
+    """File one message at a time: one odd message is skipped (tried again next cycle) and
+    never holds up the rest; several failures in a row mean the server is away."""
+    result, in_a_row = FilingResult(), 0
+    for filing in filings:
+        try:
+            mailbox.file(filing.key, filing.status, message_id=filing.message_id)
+        except Exception as exc:  # noqa: BLE001 - a server refusal or an odd message: skip it, never stop
+            result.failed.append((filing, exc))
+            in_a_row += 1
+            if in_a_row >= give_up_after:
+                result.gave_up = True
+                return result
+            continue
+        in_a_row = 0
+        result.filed.append(filing.key)
+    return result
+
+
 class Mailbox(Protocol):
     name: str  # names the mailbox in checkpoints and status, without secrets
 
@@ -51,6 +86,10 @@ class Mailbox(Protocol):
     def file(self, key: str, status: str, *, message_id: str = "") -> None:
         """The message's outcome committed: move it to the folder for `status`
         (applied, needs_info, review, ignored, error). Raises MailboxError to be retried."""
+
+    def file_many(self, filings: Sequence[Filing], *, give_up_after: int) -> FilingResult:
+        """`file` for a batch, as the adapter does it best (IMAP: one UID MOVE per folder);
+        `file_each` is the one-by-one way every adapter may fall back on."""
 
     def watch(self, on_mail: Callable[[], None], stop: threading.Event) -> bool:
         """Block until `stop` is set, calling `on_mail` whenever new mail arrives (IMAP IDLE);

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from bot.intake.mailbox import Checkpoint, Health, Incoming
+from bot.intake.mailbox import Checkpoint, Filing, FilingResult, Health, Incoming
 
 
 class MaildirMailbox:
@@ -51,6 +51,9 @@ class MaildirMailbox:
 
     def file(self, key: str, status: str, *, message_id: str = "") -> None:
         """Outcome folders are an IMAP feature; the Maildir keeps every message in cur/."""
+
+    def file_many(self, filings: list[Filing], *, give_up_after: int) -> FilingResult:
+        return FilingResult(filed=[f.key for f in filings])
 
     def watch(self, on_mail: Callable[[], None], stop: threading.Event) -> bool:
         return False  # the worker's poll reads new/

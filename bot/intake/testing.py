@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from bot.intake.mailbox import Checkpoint, Health, Incoming, Mailbox, MailboxError
+from bot.intake.mailbox import Checkpoint, Filing, FilingResult, Health, Incoming, Mailbox, MailboxError, file_each
 
 
 @dataclass
@@ -32,6 +32,9 @@ class RecordingMailbox:
             raise MailboxError(f"refused to file {key}")
         self.inner.file(key, status, message_id=message_id)
         self.filed.append((key, status))
+
+    def file_many(self, filings: list[Filing], *, give_up_after: int) -> FilingResult:
+        return file_each(self, filings, give_up_after=give_up_after)
 
     def watch(self, on_mail: Callable[[], None], stop: threading.Event) -> bool:
         return self.inner.watch(on_mail, stop)

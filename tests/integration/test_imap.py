@@ -11,7 +11,7 @@ import pytest
 from bot.endpoints import parse_endpoint
 from bot.intake.imap import ImapMailbox
 from bot.intake.imap_keys import message_key
-from bot.intake.mailbox import Checkpoint, MailboxError
+from bot.intake.mailbox import Checkpoint, Filing, MailboxError
 from bot.settings import ImapFolders
 from tests.integration.dovecot import VALID_TOKEN, free_port
 
@@ -119,6 +119,51 @@ def test_file_moves_to_the_outcome_folder_created_with_the_servers_delimiter(dov
     assert dovecot.messages("Allocations.Applied") == [mail("one")]
     assert dovecot.messages("Allocations.Held for review") == [mail("two")]
     assert dovecot.messages("INBOX") == [mail("three")]
+
+
+def test_file_many_moves_a_batch_with_one_uid_move_per_outcome(dovecot, imap_mailbox, caplog):
+    names = ("a1", "r1", "a2", "r2", "a3", "gone", "left")
+    for name in names:
+        dovecot.append(mail(name))
+    mailbox = imap_mailbox(dovecot)
+    got = {i.raw: i for i in mailbox.fetch(10, checkpoint=None)}
+    a1, r1, a2, r2, a3, gone, _left = (got[mail(n)] for n in names)
+    mailbox.file(gone.key, "applied")  # filed before a crash: the batch finds it gone
+    status = {a1: "applied", r1: "review", a2: "applied", r2: "review", a3: "applied", gone: "applied"}
+    filings = [Filing(i.key, s, message_id(n)) for (i, s), n in zip(status.items(), ("a1", "r1", "a2", "r2", "a3", "gone"))]
+    filings.append(Filing("1795581180.M1P1.host", "applied"))  # a Maildir key: not ours to move
+
+    with caplog.at_level(logging.DEBUG, "imapclient"):
+        result = mailbox.file_many(filings, give_up_after=3)
+
+    uid = {i: i.checkpoint.last_uid for i in status}
+    assert [c for c in imap_commands(caplog) if "MOVE" in c or "COPY" in c] == [
+        f'UID MOVE {uid[a1]},{uid[a2]},{uid[a3]} "Allocations.Applied"',
+        f'UID MOVE {uid[r1]},{uid[r2]} "Allocations.Review"']
+    assert sorted(result.filed) == sorted(f.key for f in filings) and result.failed == [] and not result.gave_up
+    assert dovecot.messages("Allocations.Applied") == [mail("gone"), mail("a1"), mail("a2"), mail("a3")]
+    assert dovecot.messages("Allocations.Review") == [mail("r1"), mail("r2")]
+    assert dovecot.messages("INBOX") == [mail("left")]
+
+
+def test_file_many_falls_back_to_one_by_one_and_skips_only_the_message_the_server_refuses(dovecot, imap_mailbox):
+    for name in ("one", "two", "three"):
+        dovecot.append(mail(name))
+    mailbox = imap_mailbox(dovecot)
+    one, two, three = mailbox.fetch(10, checkpoint=None)
+    real_move = mailbox._move
+
+    def refuse_two(client, uids, target):
+        if two.checkpoint.last_uid in uids:
+            raise MailboxError("NO [SERVERBUG] cannot move that one")
+        real_move(client, uids, target)
+
+    mailbox._move = refuse_two
+    result = mailbox.file_many([Filing(i.key, "applied") for i in (one, two, three)], give_up_after=3)
+
+    assert result.filed == [one.key, three.key] and [f.key for f, _exc in result.failed] == [two.key]
+    assert dovecot.messages("Allocations.Applied") == [mail("one"), mail("three")]
+    assert dovecot.messages("INBOX") == [mail("two")]
 
 
 def test_file_uses_an_existing_folder(dovecot, imap_mailbox):
