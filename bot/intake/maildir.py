@@ -24,7 +24,8 @@ class MaildirMailbox:
             (self.path / sub).mkdir(parents=True, exist_ok=True)
 
     def fetch(self, limit: int, *, checkpoint: Checkpoint | None = None) -> Iterator[Incoming]:
-        names = sorted(p.name for p in (self.path / "new").iterdir() if p.is_file() and not p.name.startswith("."))
+        with os.scandir(self.path / "new") as entries:  # the directory's own file types: no stat per message
+            names = sorted(e.name for e in entries if e.is_file() and not e.name.startswith("."))
         for name in names[:limit]:
             key = name.split(":", 1)[0]
             try:
@@ -39,8 +40,10 @@ class MaildirMailbox:
         Another reader (a worker that held the intake lease a moment ago, or `run --once`)
         may have moved the file between our look and our rename: then it is in cur/ already,
         and that is what was asked."""
-        sources = [self.path / "new" / key, *(self.path / "new").glob(f"{glob.escape(key)}:*")]  # a key may hold [ ] * ?
-        for source in sources:
+        exact = self.path / "new" / key
+        # the exact name first: globbing new/ for every message read the whole folder each time
+        sources = [exact] if exact.exists() else (self.path / "new").glob(f"{glob.escape(key)}:*")  # a key may hold [ ] * ?
+        for source in [*sources, exact]:
             try:
                 os.replace(source, self.path / "cur" / f"{key}:2,S")
                 return
