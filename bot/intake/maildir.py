@@ -8,12 +8,13 @@ folders: filing is a no-op.
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from bot.intake.mailbox import Checkpoint, Filing, FilingResult, Health, Incoming
+from bot.intake.mailbox import Checkpoint, Filing, FilingResult, Health, Incoming, file_each
 
 
 class MaildirMailbox:
@@ -40,10 +41,10 @@ class MaildirMailbox:
         Another reader (a worker that held the intake lease a moment ago, or `run --once`)
         may have moved the file between our look and our rename: then it is in cur/ already,
         and that is what was asked."""
-        exact = self.path / "new" / key
-        # the exact name first: globbing new/ for every message read the whole folder each time
-        sources = [exact] if exact.exists() else (self.path / "new").glob(f"{glob.escape(key)}:*")  # a key may hold [ ] * ?
-        for source in [*sources, exact]:
+        # The exact name first; the glob (lazy) only runs when that is not there: globbing new/
+        # for every message read the whole folder each time.
+        sources = itertools.chain([self.path / "new" / key], (self.path / "new").glob(f"{glob.escape(key)}:*"))  # a key may hold [ ] * ?
+        for source in sources:
             try:
                 os.replace(source, self.path / "cur" / f"{key}:2,S")
                 return
@@ -56,7 +57,7 @@ class MaildirMailbox:
         """Outcome folders are an IMAP feature; the Maildir keeps every message in cur/."""
 
     def file_many(self, filings: list[Filing], *, give_up_after: int) -> FilingResult:
-        return FilingResult(filed=[f.key for f in filings])
+        return file_each(self, filings, give_up_after=give_up_after)
 
     def watch(self, on_mail: Callable[[], None], stop: threading.Event) -> bool:
         return False  # the worker's poll reads new/

@@ -162,11 +162,12 @@ def claim_inbound(session: Session, *, inbound_id: int) -> InboundMessage | None
     no-op UPDATE first opens the transaction and takes the write lock: a second worker waits,
     then finds the message decided; the savepoint around the allocations stays nested."""
     waiting = (InboundMessage.id == inbound_id, InboundMessage.status == "received")
-    if session.get_bind().dialect.name == "sqlite":  # the no-op UPDATE returns the row: one statement
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":  # the no-op UPDATE returns the row: one statement
         return session.scalars(update(InboundMessage).where(*waiting).values(status="received")
                                .returning(InboundMessage).execution_options(synchronize_session=False)).one_or_none()
     stmt = select(InboundMessage).where(*waiting)
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return session.exec(stmt).first()
 

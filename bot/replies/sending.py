@@ -94,11 +94,10 @@ def _attempt(app: App, outbound_id: int, report: CycleReport, send) -> str:
             return "failed"
         report.deferred += 1
         return "deferred"
-    with Session(app.engine) as session:
-        sent = row  # detached since the claim's commit; re-added as it is, without reading it again
-        journal.mark_sent(session, outbound=sent, now=app.clock())
-        facts = {"event": "reply_sent", "outbound_id": sent.id, "message_id": sent.message_id, "kind": sent.kind,
-                 "to": sent.to_addr, "inbound_id": sent.inbound_id, "attempts": sent.attempts}
+    with Session(app.engine) as session:  # the row, detached since the claim's commit, is re-added as it is
+        journal.mark_sent(session, outbound=row, now=app.clock())
+        facts = {"event": "reply_sent", "outbound_id": row.id, "message_id": row.message_id, "kind": row.kind,
+                 "to": row.to_addr, "inbound_id": row.inbound_id, "attempts": row.attempts}
         session.commit()
     report.sent += 1
     log.info("reply sent", extra=facts)
