@@ -91,6 +91,7 @@ class Reason(StrEnum):
     MESSAGE_TOO_LARGE = "message_too_large"  # over max_message_mb: stored, not parsed, held (issue 5)
     MESSAGE_TOO_COMPLEX = "message_too_complex"  # past a reading limit (MIME parts/depth, header, text): held (issue 5)
     FORWARDED_REQUEST = "forwarded_request"  # read from a forwarded message: a person approves it (it may be in the mailbox already)
+    UNCLEAR_REQUEST = "unclear_request"  # the mail puts off, conditions, doubts or withdraws its allocation: held
     UNREADABLE_ATTACHMENT = "unreadable_attachment"  # a remittance attachment with no text to read (a scan), or past its limits: held
 
 
@@ -151,6 +152,8 @@ class Request:
     malformed_invoices: tuple[Span, ...] = ()  # looked like an invoice number but was not one
     malformed_payments: tuple[Span, ...] = ()
     is_question: bool = False
+    hedges: tuple[Span, ...] = ()  # words that put off, condition or doubt the allocation: a person decides
+    withdrawn: tuple[Span, ...] = ()  # invoices named only to say they are not to be allocated
 
 
 def named_ids(request: Request) -> tuple[tuple[str, ...], tuple[str, ...]]:

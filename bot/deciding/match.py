@@ -151,6 +151,14 @@ def decide(request: Request, sender: Sender, ledger: LedgerView, *, allowed_role
     for span in request.malformed_payments:
         reasons.append(Reason.UNKNOWN_PAYMENT)
         evidence.append(Evidence("payment_format", f"{span.text!r} is not a valid payment id", span, (), Reason.UNKNOWN_PAYMENT))
+    evidence += [Evidence("withdrawn", f"{span.text} is named only to say it is not to be allocated", span,
+                          (span.text,)) for span in request.withdrawn]
+    if request.hedges:  # the mail does not ask for this allocation now: a person reads it
+        reasons.append(Reason.UNCLEAR_REQUEST)
+        evidence += [Evidence("stance", f"the allocation is put off, conditioned, doubted or withdrawn: {span.text!r}",
+                              span, (), Reason.UNCLEAR_REQUEST) for span in request.hedges]
+        account = accounts[0] if len(accounts) == 1 else None
+        return Decision(status_for(tuple(reasons)), tuple(dict.fromkeys(reasons)), account, (), tuple(evidence))
     if not request.instructions:
         if not reasons:
             reasons.append(Reason.NO_REQUEST_FOUND)

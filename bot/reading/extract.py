@@ -22,6 +22,7 @@ from bot.reading.amounts import find_amounts
 from bot.reading.dates import find_dates
 from bot.reading.identifiers import FoundId, find_bare_invoice_numbers, find_ids, letter_prefix
 from bot.reading.phrases import is_negated, is_polite_request, pair_cuts
+from bot.reading.stance import hedge, is_about_allocation, withdrawn
 from bot.reading.words import PAYMENT_WORDS, UNALLOCATED_WORDS, word_regex
 
 _ABBREVIATIONS = {"ref", "réf", "nr", "no", "núm", "vgl", "ca", "inkl", "exkl", "bzw", "dvs", "etc", "tel", "id", "st"}
@@ -48,6 +49,9 @@ class Unit:
     amounts: list[Amount] = field(default_factory=list)
     dates: list[date] = field(default_factory=list)
     payment_word_at: int | None = None
+    withdrawn: list[FoundId] = field(default_factory=list)  # named in a clause that says not to allocate
+    withdrawn_payments: list[FoundId] = field(default_factory=list)
+    negation: tuple[int, int] | None = None
 
     @property
     def is_question(self) -> bool:
@@ -83,22 +87,29 @@ def _read_unit(unit: Unit, *, invoice_pattern: str, payment_pattern: str, sent: 
     text = unit.text
     inv_prefix = letter_prefix(invoice_pattern)
     pay_prefix = letter_prefix(payment_pattern)
-    for found in find_ids(text, pattern=payment_pattern, prefix=pay_prefix):
-        (unit.payments if found.valid else unit.malformed_payments).append(found)
-    for found in find_ids(text, pattern=invoice_pattern, prefix=inv_prefix):
-        if not is_negated(text, found.start, found.end):
+    payments = find_ids(text, pattern=payment_pattern, prefix=pay_prefix)
+    invoices = find_ids(text, pattern=invoice_pattern, prefix=inv_prefix)
+    parts, unit.negation = withdrawn(text, [(f.start, f.end) for f in invoices])
+    unit.withdrawn, unit.withdrawn_payments = [], []
+    for found in payments:
+        inside = any(a <= found.start < b for a, b in parts)
+        (unit.withdrawn_payments if inside else unit.payments if found.valid else unit.malformed_payments).append(found)
+    for found in invoices:
+        if any(a <= found.start < b for a, b in parts):
+            unit.withdrawn.append(found)
+        elif not is_negated(text, found.start, found.end):
             (unit.invoices if found.valid else unit.malformed_invoices).append(found)
-    taken = [(f.start, f.end) for f in unit.payments + unit.invoices + unit.malformed_invoices + unit.malformed_payments]
+    taken = [(f.start, f.end) for f in payments + invoices]
     bare = [b for b in find_bare_invoice_numbers(_mask(text, taken)) if len(b.value) >= 6]
     unit.malformed_invoices.extend(bare)
     found_dates = find_dates(text, sent=sent, month_first=month_first)
     unit.dates = [d.value for d in found_dates]
-    masked = _mask(text, taken + [(d.start, d.end) for d in found_dates] + [(b.start, b.end) for b in bare])
+    masked = _mask(text, taken + parts + [(d.start, d.end) for d in found_dates] + [(b.start, b.end) for b in bare])
     unit.amounts = [
         Amount(a.value, a.currency, unit.span(a.start, a.end), a.symbol) for a in find_amounts(masked) if a.value > 0
     ]
     marks = [m.start() for m in word_regex(PAYMENT_WORDS + UNALLOCATED_WORDS).finditer(text)]
-    marks += [f.start for f in unit.payments]
+    marks += [f.start for f in unit.payments + unit.withdrawn_payments]
     unit.payment_word_at = min(marks) if marks else None
 
 
@@ -230,14 +241,38 @@ def read_request(
     asked = [u for u in body_units if not any(u is q for q in questions)]
     subject_counts = not REPLY_PREFIX.match(subject) and any(u.invoices or u.payments for u in subject_units)
     candidates = (subject_units if subject_counts else []) + asked
+    if not any(u.payments for u in candidates):  # "Don't put PY1 on G1, put it on G2": still PY1
+        for u in candidates:
+            u.payments, u.withdrawn_payments = u.payments + u.withdrawn_payments, []
     instructions = tuple(i for i in (_instruction(g, text) for g in _groups(candidates)) if i is not None)
     questions = [u for u in questions if u.invoices or u.payments]
+    hedges = _hedges((subject_units if subject_counts else []) + body_units, questions, instructions)
+    withdrawn_ids = [u.span(f.start, f.end) for u in candidates for f in u.withdrawn]
     if questions and not any(i.lines for i in instructions):
         instructions = ()  # "Is G… paid? We sent PY… last week": context for a question, not an instruction
+    elif withdrawn_ids and not any(i.lines for i in instructions):
+        instructions = ()  # "Do not allocate PY… to G…": nothing is asked
+        hedges += tuple(u.span(*u.negation) for u in candidates if u.negation)
     return Request(
         text=text,
         instructions=instructions,
         malformed_invoices=tuple(u.span(f.start, f.end) for u in asked for f in u.malformed_invoices),
         malformed_payments=tuple(u.span(f.start, f.end) for u in asked for f in u.malformed_payments),
-        is_question=bool(questions) and not instructions,
+        is_question=bool(questions) and not instructions and not hedges,
+        hedges=hedges,
+        withdrawn=tuple(withdrawn_ids),
     )
+
+
+def _hedges(units: list[Unit], questions: list[Unit], instructions: tuple[Instruction, ...]) -> tuple[Span, ...]:
+    """Where the writer puts off, conditions or doubts the allocation, and any question naming
+    an id beside an instruction ("Apply PY… to G1. Or was it G2?"): each holds the request."""
+    spans = []
+    for unit in units:
+        ids = unit.payments or unit.invoices or unit.withdrawn or unit.withdrawn_payments or unit.malformed_invoices
+        about = bool(ids) or unit.payment_word_at is not None or is_about_allocation(unit.text)
+        if found := hedge(unit.text, about_allocation=about):
+            spans.append(unit.span(*found))
+    if any(i.lines for i in instructions):
+        spans += [q.span(0, len(q.text)) for q in questions]
+    return tuple(spans)

@@ -1,0 +1,157 @@
+"""What the writer says about their own instruction: withdrawn, or held back.
+
+"Please do NOT allocate PY… to G…" names G… only to withdraw it, and "Don't apply it to G1,
+apply it to G2 instead" asks for G2 alone: a clause that negates an allocation verb
+withdraws the invoices it names, and so do the clauses after it until one turns ("but",
+"instead", its own verb). A postponement ("not yet", "wait", "hold off"), a condition
+("once we confirm", "unless", "if it has not been applied") or a doubt ("hmm, or was it G2?",
+"let me double-check") means the mail does not ask for this allocation now: the whole request
+is held for a person. Read from words (stance_words.py); where a rule is unsure it holds.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.reading.identifiers import INVOICE_WORDS
+from bot.reading.stance_words import (ALLOCATION_VERBS, ALREADY_WORDS, CONDITION_WORDS, CONTRAST_WORDS,
+                                      DOUBT_WORDS, IF_WORDS, NEGATED_VERB_PATTERNS, NEGATORS_AFTER_VERB,
+                                      NEGATORS_BEFORE, NEGATORS_JA, POSTPONE_WORDS, YET_WORDS)
+from bot.reading.words import UNALLOCATED_WORDS, word_regex
+
+Range = tuple[int, int]
+
+_START, _END = r"(?<![^\W\d_])", r"(?![^\W\d_])"
+_TOKENS = r"(?:\s+\S+){{0,{n}}}?\s*"
+
+# The stems of "allocate" itself, in every language: a sentence with one is about the allocation.
+_ALLOCATION_STEMS = ("allocat", "appl", "assign", "koppla", "fördel", "alloker", "fordel", "zuordn", "zuweis",
+                     "zugeordn", "verbuch", "affect", "imput", "asign", "aplic", "assegn", "abbin", "aloc",
+                     "atribu", "toewij", "koppel", "przypis", "rozlicz", "přiřa", "zaúčt", "kohdist", "mahsup",
+                     "eşleştir", "分配", "核销", "核銷", "充当", "消込", "割り当", "割当")
+
+
+def _is_cjk(word: str) -> bool:
+    return ord(word[0]) >= 0x2E80
+
+
+def _alternatives(words: tuple[str, ...] | list[str]) -> str:
+    escaped = (re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
+    return "|".join(escaped) or "(?!)"
+
+
+def _words(words: tuple[str, ...]) -> str:
+    """Whole words (Latin) or anywhere (CJK), as one alternation."""
+    latin = [w for w in words if not _is_cjk(w)]
+    cjk = [w for w in words if _is_cjk(w)]
+    glued = [w for w in latin if w[-1] in "'’"]  # "n'affectez": the negator is glued to the verb
+    loose = [w for w in latin if w[-1] not in "'’"]
+    parts = [rf"{_START}(?:{_alternatives(loose)}){_END}"]
+    if glued:
+        parts.append(rf"{_START}(?:{_alternatives(glued)})")
+    if cjk:
+        parts.append(rf"(?:{_alternatives(cjk)})")
+    return "|".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    verbs = _words(ALLOCATION_VERBS)
+    cjk_verbs = _alternatives([w for w in ALLOCATION_VERBS if _is_cjk(w)])
+    cjk_negators = _alternatives([w for w in NEGATORS_BEFORE if _is_cjk(w)])
+    latin_negators = tuple(w for w in NEGATORS_BEFORE if not _is_cjk(w))
+    flags = re.IGNORECASE
+    return {
+        "negator": re.compile(_words(latin_negators), flags),
+        "verb_after": re.compile(rf"{_TOKENS.format(n=2)}(?:{verbs})", flags),
+        "verb_before": re.compile(rf"(?:{verbs}){_TOKENS.format(n=4)}(?:{_words(NEGATORS_AFTER_VERB)})", flags),
+        "cjk": re.compile(rf"(?:{cjk_negators})[^。！？.!?]{{0,20}}?(?:{cjk_verbs})"
+                          rf"|(?:{cjk_verbs})[^。！？.!?]{{0,8}}?(?:{_alternatives(NEGATORS_JA)})", flags),
+        "negated_verb": re.compile("|".join(rf"{_START}(?:{p}){_END}" for p in NEGATED_VERB_PATTERNS), flags),
+        "any_negator": re.compile(rf"{_words(NEGATORS_BEFORE)}|{_alternatives(NEGATORS_JA)}"
+                                  rf"|{'|'.join(NEGATED_VERB_PATTERNS)}", flags),
+        "unallocated": word_regex(UNALLOCATED_WORDS),  # "nicht zugeordnete": at a word beginning
+        "exclusion_gap": re.compile(rf"(?:\s+(?:{'|'.join(INVOICE_WORDS)}|[^\W\d_]{{1,3}})){{0,3}}[\s:#№-]*", flags),
+        "contrast": re.compile(_words(CONTRAST_WORDS), flags),
+        "verb": re.compile(verbs, flags),
+        "doubt": re.compile(_words(DOUBT_WORDS), flags),
+        "postpone": re.compile(f"{_words(POSTPONE_WORDS)}|{_words(CONDITION_WORDS)}", flags),
+        "yet": re.compile(_words(YET_WORDS), flags),
+        "if": re.compile(rf"(?:{_words(IF_WORDS)}){_TOKENS.format(n=6)}(?:{_words(ALREADY_WORDS)}"
+                         rf"|{_words(NEGATORS_BEFORE)})", flags),
+        "stem": re.compile(rf"{_START}(?:{_alternatives([s for s in _ALLOCATION_STEMS if not _is_cjk(s)])})"
+                           rf"|{_alternatives([s for s in _ALLOCATION_STEMS if _is_cjk(s)])}", flags),
+        "clause": re.compile(rf"[,;:]\s|\s[–—-]\s|[，；：、]|\s(?=(?:{_words(CONTRAST_WORDS)}))", flags),
+    }
+
+
+def _excludes_an_id(text: str, end: int, invoices: list[Range]) -> bool:
+    """Whether the negator ending at `end` names an id to leave alone ("… and not G2", "nicht
+    auf G2"): phrases.is_negated reads that one; it does not negate the verb."""
+    gap = _patterns()["exclusion_gap"]
+    return any(start >= end and gap.fullmatch(text, end, start) for start, _ in invoices)
+
+
+def negation(clause: str, invoices: list[Range]) -> Range | None:
+    """Where `clause` negates an allocation verb ("do not allocate", "Koppla inte", "nepřiřazujte",
+    "atamayın", "不要分配", "充当しないで"), or None."""
+    p = _patterns()
+    for m in p["negator"].finditer(clause):
+        if p["unallocated"].match(clause, m.start()) or _excludes_an_id(clause, m.end(), invoices):
+            continue
+        if after := p["verb_after"].match(clause, m.end()):
+            return m.start(), after.end()
+    for m in p["verb_before"].finditer(clause):
+        last = clause.rfind(" ", m.start(), m.end()) + 1
+        if not (p["unallocated"].match(clause, last) or _excludes_an_id(clause, m.end(), invoices)):
+            return m.start(), m.end()
+    found = p["negated_verb"].search(clause) or p["cjk"].search(clause)
+    return found.span() if found else None
+
+
+def clauses(text: str) -> list[Range]:
+    """The clauses of a sentence: cut at commas, semicolons, dashes and before "but"."""
+    bounds = [0] + [m.end() if m.group().strip() else m.start() for m in _patterns()["clause"].finditer(text)]
+    bounds.append(len(text))
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
+
+
+def withdrawn(text: str, invoices: list[Range]) -> tuple[list[Range], Range | None]:
+    """The parts of a sentence whose ids are withdrawn, and the negation that withdrew them: a
+    negating clause and the clauses after it that do not turn to another allocation."""
+    p = _patterns()
+    parts: list[Range] = []
+    first: Range | None = None
+    negated = False
+    for start, end in clauses(text):
+        clause = text[start:end]
+        local = [(s - start, e - start) for s, e in invoices if start <= s < end]
+        cue = negation(clause, local)
+        if cue:
+            negated, first = True, first or (start + cue[0], start + cue[1])
+        elif negated and (p["contrast"].search(clause) or p["verb"].search(clause)):
+            negated = False
+        if negated:
+            parts.append((start, end))
+    return parts, first
+
+
+def is_about_allocation(text: str) -> bool:
+    """Whether a sentence speaks of allocating ("allocate", "zuordnen", "přiřadit", "分配")."""
+    return bool(_patterns()["stem"].search(text))
+
+
+def hedge(text: str, *, about_allocation: bool) -> Range | None:
+    """Where a sentence doubts the allocation, or (when it is about the allocation) puts it off
+    or makes it depend on something, or None."""
+    p = _patterns()
+    if found := p["doubt"].search(text):
+        return found.span()
+    if not about_allocation:
+        return None
+    if found := p["postpone"].search(text) or p["if"].search(text):
+        return found.span()
+    yet = p["yet"].search(text)
+    if yet and p["any_negator"].search(text):
+        return yet.span()
+    return None
