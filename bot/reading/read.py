@@ -10,7 +10,6 @@ forwarded message's sender.
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import replace
 from email.message import Message
 
@@ -21,11 +20,8 @@ from bot.reading.forwards import (Forwarded, attached_forward, inline_forward, i
                                   to_the_mailbox)
 from bot.reading.limits import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_PAGES, MAX_REQUEST_CHARS
 from bot.reading.mime import Mail, header, read_mail
+from bot.reading.normalise import normalise
 from bot.reading.quotes import latest_reply, without_signature_lines
-
-
-def _nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
 
 
 def _forward(msg: Message, mail: Mail, body: str, note: str, *, invoice_pattern: str, payment_pattern: str) -> Forwarded | None:
@@ -57,17 +53,20 @@ def read_message(msg: Message, *, invoice_pattern: str, payment_pattern: str, mo
     limits = list(mail.limits)
     cut_text = f"the text was read only to its first {max_chars:,} characters"
     body = _cut(mail.body, max_chars, limits, cut_text)  # cut before quotes are: that step is linear too, not free
-    note = _nfkc(without_signature_lines(latest_reply(body)))  # what the extractor reads (NFKC is idempotent)
+    # What the extractor reads: invisible characters out, then NFKC (normalise.py); the extractor's
+    # own NFKC is idempotent, so the evidence spans point into this text.
+    note = normalise(without_signature_lines(latest_reply(body)))
     forward = _forward(msg, mail, body, note, invoice_pattern=invoice_pattern, payment_pattern=payment_pattern)
     subject, attachments = mail.subject, mail.attachments
     if forward is not None:
         subject, attachments = forward.subject, mail.attachments + forward.attachments
         limits.extend(forward.limits)
-        note = _nfkc(without_signature_lines(latest_reply(forward.text)))
-    if len(_nfkc(subject)) > max_chars:
-        subject = _nfkc(subject)[:max_chars]
+        note = normalise(without_signature_lines(latest_reply(forward.text)))
+    subject = normalise(subject)
+    if len(subject) > max_chars:
+        subject = subject[:max_chars]
         limits.append(f"the subject was read only to its first {max_chars:,} characters")
-    left = max_chars - len(_nfkc(subject))
+    left = max_chars - len(subject)
     text = _cut(note, left, limits, cut_text)
     remittance = read_attachments(attachments, max_chars=left - len(text), max_bytes=max_attachment_bytes,
                                   max_pages=max_attachment_pages)

@@ -10,11 +10,11 @@ PY…") is read as text.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from bot.reading.amounts import find_amounts, find_numbers
 from bot.reading.identifiers import INVOICE_WORDS
+from bot.reading.normalise import normalise
 from bot.reading.words import PAID_COLUMN_WORDS, word_regex
 
 Row = Sequence[str]
@@ -78,6 +78,7 @@ def table_lines(rows: Sequence[Row], aligned: Sequence[bool] | None = None) -> t
 
     Amount columns beside the paid one are left out of the header and of the rows below it
     that have its cells in its places (`aligned`, where given, and as many cells)."""
+    rows = [[normalise(c or "") for c in row] for row in rows]  # as the mail body is read (normalise.py)
     at = header_index(rows)
     fits = [at is not None and i >= at and len(row) == len(rows[at]) and (aligned is None or aligned[i])
             for i, row in enumerate(rows)]
@@ -88,6 +89,6 @@ def table_lines(rows: Sequence[Row], aligned: Sequence[bool] | None = None) -> t
         below = bool(skip) and at is not None and index > at
         if unsure is None and _unsure(row, kept, fits=fits[index], below=below, skip=skip):
             unsure = index + 1
-        if line := unicodedata.normalize("NFKC", "  ".join(kept)):
+        if line := "  ".join(kept):
             lines.append(line)
     return lines, unsure

@@ -340,3 +340,10 @@ def test_text_of_glyph_codes_is_not_taken_for_text(plain: str, undecoded: bool) 
 
     problem = _page_problem(_Scan(runs=5), plain, plain)
     assert (problem == ("has text that cannot be decoded", "a font without a text mapping")) is undecoded
+
+
+def test_invisible_characters_in_an_attachment_are_read_through() -> None:
+    """A CSV exported from a sheet whose cells were pasted from a web page (issue 17, class 5)."""
+    rows = "Invoice;Paid\r\nG0123\u200b45678;1\u00ad234,56 €\r\n\ufeffG012345679;\u2060500,00 €\r\n".encode()
+    mail_, request = read("Payment PY40028173, see the attached file.", ("advice.csv", "text/csv", rows))
+    assert (mail_.unreadable, lines_of(request)) == ((), [("G012345678", Decimal("1234.56")), ("G012345679", Decimal("500.00"))])

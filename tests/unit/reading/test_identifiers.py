@@ -94,3 +94,79 @@ def test_bare_invoice_numbers(text: str, expected: list) -> None:
     found = find_bare_invoice_numbers(text)
     assert [(f.value, text[f.start : f.end]) for f in found] == expected
     assert not any(f.valid for f in found)
+
+
+# ---- characters nobody sees (issue 17, class 5) -----------------------------------------------
+
+from bot.reading.parsing import parse_bytes  # noqa: E402
+from bot.reading.read import read_message  # noqa: E402
+from tests.unit.reading.remittance_files import mail  # noqa: E402
+
+# What Outlook, web mailers and word processors leave between the characters people typed.
+INVISIBLE = {
+    "zero-width space": "\u200b", "zero-width non-joiner": "\u200c", "zero-width joiner": "\u200d",
+    "word joiner": "\u2060", "byte-order mark": "\ufeff", "soft hyphen": "\u00ad", "Mongolian vowel separator": "\u180e",
+    "left-to-right mark": "\u200e", "right-to-left mark": "\u200f", "left-to-right embedding": "\u202a",
+    "first-strong isolate": "\u2068", "pop directional isolate": "\u2069",
+}
+HTML_INVISIBLE = {"&#8203;": "\u200b", "&zwnj;": "\u200c", "&zwj;": "\u200d", "&shy;": "\u00ad", "&#xFEFF;": "\ufeff",
+                  "&lrm;": "\u200e", "&#8288;": "\u2060"}
+
+
+def _read(body: str, *, subject: str = "Allocation", html: bool = False):
+    raw = mail(sender="Ann <ann@bluepeak.example>", subject=subject, body=body)
+    if html:
+        raw = raw.replace(b"Content-Type: text/plain", b"Content-Type: text/html")
+    return read_message(parse_bytes(raw), invoice_pattern=r"G\d{9}", payment_pattern=r"PY\d{8}")
+
+
+def _evidence(request) -> list[tuple[str, str, str | None]]:
+    """(payment, invoice, amount) as read, each span checked to point into the request text."""
+    found = []
+    for ins in request.instructions:
+        for line in ins.lines:
+            for span in (line.span, line.amount.span if line.amount else None):
+                assert span is None or request.text[span.start:span.end] == span.text
+            found.append((",".join(ins.payment_ids), line.span.text, line.amount.span.text if line.amount else None))
+    return found
+
+
+@pytest.mark.parametrize("char", INVISIBLE.values(), ids=INVISIBLE.keys())
+def test_an_invisible_character_inside_ids_and_amounts_is_read_through(char: str) -> None:
+    body = f"Hello,\n\nplease apply payment PY1234{char}5678 to invoice G0123{char}45678 - 1{char}234,56 EUR.\n\nAnn\n"
+    _, request = _read(body)
+    [ins] = request.instructions
+    assert ins.payment_ids == ("PY12345678",)
+    [line] = ins.lines
+    assert (line.invoice_number, str(line.amount.value), line.amount.currency) == ("G012345678", "1234.56", "EUR")
+    # the evidence shows the text as read: the normalised one, at its place in it
+    assert _evidence(request) == [("PY12345678", "G012345678", "1234,56 EUR")]
+
+
+@pytest.mark.parametrize("entity", HTML_INVISIBLE, ids=HTML_INVISIBLE.values())
+def test_an_invisible_entity_in_html_mail_is_read_through(entity: str) -> None:
+    body = (f"<html><body><p>Hello,</p><p>please apply payment PY1234{entity}5678 to invoice G0123{entity}45678 "
+            f"(1{entity}234,56&nbsp;EUR).</p></body></html>")
+    _, request = _read(body, html=True)
+    assert [(i.payment_ids, line.invoice_number, str(line.amount.value)) for i in request.instructions
+            for line in i.lines] == [(("PY12345678",), "G012345678", "1234.56")]
+
+
+def test_a_soft_hyphen_never_leaves_only_the_tail_of_an_amount() -> None:
+    """"1\u00ad234,56 EUR" is shown as 1234,56 EUR (or 1-234,56 at a line end): 234,56 was read."""
+    _, request = _read("Please apply our payment PY12345678 of 1\u00ad234,56 EUR to G012345678.\n")
+    [ins] = request.instructions
+    assert (str(ins.payment_amount.value), ins.payment_amount.span.text) == ("1234.56", "1234,56 EUR")
+
+
+def test_an_invisible_character_in_the_subject_is_read_through() -> None:
+    _, request = _read("Please allocate it to invoice G012345678.\n", subject="Payment PY1234\u200b5678")
+    [ins] = request.instructions
+    assert (ins.payment_ids, [line.invoice_number for line in ins.lines]) == (("PY12345678",), ["G012345678"])
+    assert request.text.startswith("Payment PY12345678\n")
+
+
+def test_a_bidi_override_is_not_read_through() -> None:
+    """U+202E shows the characters after it reversed: what is read would not be what was seen."""
+    _, request = _read("Please apply payment PY12345678 to invoice G0123\u202e87654.\n")
+    assert [line.invoice_number for i in request.instructions for line in i.lines] == []
