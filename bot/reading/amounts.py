@@ -31,10 +31,23 @@ SYMBOLS: dict[str, frozenset[str]] = {
     "r$": frozenset({"BRL"}),
     "fr.": frozenset({"CHF"}),
     "chf": frozenset({"CHF"}),
+    "kč": frozenset({"CZK"}),
+    "kc": frozenset({"CZK"}),
+    "euroa": frozenset({"EUR"}),  # Finnish ("12 345,67 euroa")
+    "元": frozenset({"CNY"}),
+    "人民币": frozenset({"CNY"}),
+    "人民幣": frozenset({"CNY"}),
+    "rmb": frozenset({"CNY"}),
+    "₺": frozenset({"TRY"}),
+    "₹": frozenset({"INR"}),
+    "₩": frozenset({"KRW"}),
 }
+# Symbols that are words in another case ("tl", "ft" are abbreviations too): only as written here.
+CASED_SYMBOLS: dict[str, frozenset[str]] = {"TL": frozenset({"TRY"}), "Ft": frozenset({"HUF"})}
 # The codes partners also type in lower case ("1234,56 eur"); other codes only in capitals,
 # as "all", "top" and "try" are words too.
-SYMBOLS.update({code.lower(): frozenset({code}) for code in ("EUR", "USD", "GBP", "SEK", "NOK", "DKK", "PLN", "JPY")})
+SYMBOLS.update({code.lower(): frozenset({code})
+                for code in ("EUR", "USD", "GBP", "SEK", "NOK", "DKK", "PLN", "JPY", "CZK", "CNY", "HUF")})
 
 _GROUP = r"[ .,'’]"  # after _SPACES are made plain spaces
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
@@ -48,6 +61,7 @@ _DIGITS = (
 _NUMBER = _NOT_GLUED + _DIGITS
 _GAP = r"[ \t\u00a0\u202f]{0,12}"  # a table's currency column stands apart from the amount column
 _SYMBOL_WORDS = "|".join(sorted((re.escape(s) for s in SYMBOLS), key=len, reverse=True))
+_CASED_WORDS = "|".join(re.escape(s) for s in CASED_SYMBOLS)
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +72,7 @@ def _iso_codes() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _amount_regex() -> re.Pattern[str]:
     codes = "|".join(sorted(_iso_codes()))
-    cur = rf"(?:(?<![A-Za-z])(?-i:{codes})(?![A-Za-z])|{_SYMBOL_WORDS})"
+    cur = rf"(?:(?<![A-Za-z])(?-i:{codes}|{_CASED_WORDS})(?![A-Za-z])|{_SYMBOL_WORDS})"
     return re.compile(
         rf"(?:(?P<pre>{cur})\s?|{_NOT_GLUED}){_DIGITS}(?:{_GAP}(?P<post>{cur})(?![A-Za-z]))?",
         re.IGNORECASE,
@@ -78,6 +92,8 @@ def currencies_of(symbol: str) -> frozenset[str]:
     """The ISO codes a written currency symbol or code can mean (empty: not a currency)."""
     if not symbol:
         return frozenset()
+    if symbol in CASED_SYMBOLS:
+        return CASED_SYMBOLS[symbol]
     if symbol.upper() in _iso_codes() and symbol.isupper():
         return frozenset({symbol.upper()})
     return SYMBOLS.get(symbol.lower(), frozenset())

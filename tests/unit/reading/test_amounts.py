@@ -81,3 +81,86 @@ def test_several_amounts_in_order() -> None:
 )
 def test_currencies_of(symbol: str, codes: set[str]) -> None:
     assert currencies_of(symbol) == codes
+
+
+# ---- amounts as mail clients leave them (issue 17, class 6) --------------------------------------
+
+from bot.reading.parsing import parse_bytes  # noqa: E402
+from bot.reading.read import read_message  # noqa: E402
+from tests.unit.reading.remittance_files import mail  # noqa: E402
+
+# A split of payment PY12345678 as partners write it, with two amounts in each locale's way:
+# (sentence with {a} and {b} for the amounts, amount a, amount b, (value a, value b), currency)
+SPLITS = [
+    ("cs: Platbu PY12345678 prosím rozdělte: G012345678 {a}, G012345679 {b}.",
+     "12\u00a0345,67\u00a0Kč", "1\u00a0000,00\u00a0Kč", ("12345.67", "1000.00"), "CZK"),
+    ("cs: Platbu PY12345678 prosím rozdělte: G012345678 {a}, G012345679 {b}.",
+     "12\u00a0345\u00a0Kč", "1\u00a0000\u00a0Kč", ("12345", "1000"), "CZK"),
+    ("pt-BR: O pagamento PY12345678 deve ser dividido: G012345678 {a} e G012345679 {b}.",
+     "R$\u00a012.345,67", "R$\u00a01.000,00", ("12345.67", "1000.00"), "BRL"),
+    ("fi: Maksu PY12345678 jaetaan: G012345678 {a} ja G012345679 {b}.",
+     "12\u00a0345,67\u00a0€", "1\u202f000,00\u00a0€", ("12345.67", "1000.00"), "EUR"),
+    ("fi: Maksu PY12345678 jaetaan: G012345678 {a} ja G012345679 {b}.",
+     "12\u00a0345,67\u00a0euroa", "1\u00a0000,00\u00a0euroa", ("12345.67", "1000.00"), "EUR"),
+    ("fr: Le paiement PY12345678 est à répartir : G012345678 {a}, G012345679 {b}.",
+     "44\u202f510,69\u00a0€", "1\u2009000,00\u00a0€", ("44510.69", "1000.00"), "EUR"),
+    ("fr: Le paiement PY12345678 est à répartir : G012345678 {a}, G012345679 {b}.",
+     "44\u2007510,69\u00a0€", "1\u200a000,00\u00a0€", ("44510.69", "1000.00"), "EUR"),
+    ("it: Il pagamento PY12345678 va ripartito: G012345678 {a}, G012345679 {b}.",
+     "1'234.56 EUR", "2'000.00 EUR", ("1234.56", "2000.00"), "EUR"),
+    ("it: Il pagamento PY12345678 va ripartito: G012345678 {a}, G012345679 {b}.",
+     "€ 1’234,56", "€ 2’000,00", ("1234.56", "2000.00"), "EUR"),
+    ("de-CH: Die Zahlung PY12345678 bitte aufteilen: G012345678 {a}, G012345679 {b}.",
+     "CHF 1´234.56", "CHF 2´000.00", ("1234.56", "2000.00"), "CHF"),
+    ("zh: 付款PY12345678请分配：G012345678 {a}、G012345679 {b}。",
+     "１２，３４５.６７元", "１，０００.００元", ("12345.67", "1000.00"), "CNY"),
+    ("zh: 付款PY12345678请分配：G012345678 {a}、G012345679 {b}。",
+     "12，345元", "1，000元", ("12345", "1000"), "CNY"),
+    ("zh: 付款PY12345678请分配：G012345678 {a}，G012345679 {b}。",
+     "人民币12,345.67", "RMB 1,000.00", ("12345.67", "1000.00"), "CNY"),
+    ("ja: 入金PY12345678をG012345678 {a}、G012345679 {b}に充当してください。",
+     "１２，３４５円", "１，０００円", ("12345", "1000"), "JPY"),
+    ("tr: PY12345678 numaralı ödeme: G012345678 {a}, G012345679 {b}.",
+     "12.345,67\u00a0TL", "1.000,00\u00a0₺", ("12345.67", "1000.00"), "TRY"),
+]
+# The same spaces as HTML writes them.
+ENTITIES = {"\u00a0": "&nbsp;", "\u202f": "&#8239;", "\u2009": "&thinsp;", "\u2007": "&#8199;", "\u200a": "&#x200A;"}
+
+
+def _split_read(sentence: str, a: str, b: str, *, html: bool) -> list[tuple[str, str, str | None]]:
+    text = sentence.split(": ", 1)[1].format(a=a, b=b)
+    if html:
+        for char, entity in ENTITIES.items():
+            text = text.replace(char, entity)
+        text = f"<html><body><p>Hello,</p><p>{text}</p><p>Regards,<br>Ann</p></body></html>"
+    raw = mail(sender="Ann <ann@bluepeak.example>", subject="Payment", body=text if html else f"Hello,\n\n{text}\n\nAnn\n")
+    if html:
+        raw = raw.replace(b"Content-Type: text/plain", b"Content-Type: text/html")
+    _, request = read_message(parse_bytes(raw), invoice_pattern=r"G\d{9}", payment_pattern=r"PY\d{8}")
+    return [(line.invoice_number, str(line.amount.value) if line.amount else "", line.amount.currency if line.amount else None)
+            for ins in request.instructions for line in ins.lines]
+
+
+@pytest.mark.parametrize("html", [False, True], ids=["text", "html"])
+@pytest.mark.parametrize(("sentence", "a", "b", "values", "currency"), SPLITS, ids=[f"{s[:5]}{a}" for s, a, *_ in SPLITS])
+def test_a_split_is_read_with_its_amounts_in_every_locale(sentence: str, a: str, b: str, values: tuple[str, str],
+                                                         currency: str, html: bool) -> None:
+    assert _split_read(sentence, a, b, html=html) == [("G012345678", values[0], currency), ("G012345679", values[1], currency)]
+
+
+@pytest.mark.parametrize(("text", "value", "currency"), [
+    ("12 345 Kč", "12345", "CZK"), ("12 345,- Kč", "12345", "CZK"), ("1 000 Ft", "1000", "HUF"),
+    ("12,345元", "12345", "CNY"), ("¥12,345", "12345", None), ("人民币 12,345.00", "12345.00", "CNY"),
+    ("12.345,67 TL", "12345.67", "TRY"), ("₺12.345,67", "12345.67", "TRY"), ("12 345,67 euroa", "12345.67", "EUR"),
+    ("12 345 zł", "12345", "PLN"), ("₹1,23,456.00", None, None),
+])
+def test_currency_words_of_more_locales(text: str, value: str | None, currency: str | None) -> None:
+    """A currency beside an amount makes it money without decimals, and says which money it is.
+    (Indian lakh grouping is not one grouping throughout: not read, never a fragment.)"""
+    found = find_amounts(text)
+    assert [(str(f.value), f.currency) for f in found] == ([(value, currency)] if value else [])
+
+
+def test_the_ideographic_comma_separates_amounts_never_groups_them() -> None:
+    assert [str(a.value) for a in find_amounts("100.00元、200.00元")] == ["100.00", "200.00"]
+    assert [str(a.value) for a in find_amounts("1、234.56元")] == ["234.56"]  # a list of 1 and 234.56, never 1234.56
