@@ -22,7 +22,7 @@ from bot.reading.amounts import find_amounts
 from bot.reading.dates import find_dates
 from bot.reading.identifiers import FoundId, find_bare_invoice_numbers, find_ids, letter_prefix
 from bot.reading.phrases import is_negated, is_polite_request, pair_cuts
-from bot.reading.stance import hedge, is_about_allocation, withdrawn
+from bot.reading.stance import hedge, is_about_allocation, is_status_question, withdrawn
 from bot.reading.words import PAYMENT_WORDS, UNALLOCATED_WORDS, word_regex
 
 _ABBREVIATIONS = {"ref", "réf", "nr", "no", "núm", "vgl", "ca", "inkl", "exkl", "bzw", "dvs", "etc", "tel", "id", "st"}
@@ -266,7 +266,8 @@ def read_request(
 
 def _hedges(units: list[Unit], questions: list[Unit], instructions: tuple[Instruction, ...]) -> tuple[Span, ...]:
     """Where the writer puts off, conditions or doubts the allocation, and any question naming
-    an id beside an instruction ("Apply PY… to G1. Or was it G2?"): each holds the request."""
+    an id beside an instruction ("Apply PY… to G1. Or was it G2?") that is not one asking to be
+    told something ("Can you also confirm that PY2 is on G2?"): each holds the request."""
     spans = []
     for unit in units:
         ids = unit.payments or unit.invoices or unit.withdrawn or unit.withdrawn_payments or unit.malformed_invoices
@@ -274,5 +275,5 @@ def _hedges(units: list[Unit], questions: list[Unit], instructions: tuple[Instru
         if found := hedge(unit.text, about_allocation=about):
             spans.append(unit.span(*found))
     if any(i.lines for i in instructions):
-        spans += [q.span(0, len(q.text)) for q in questions]
+        spans += [q.span(0, len(q.text)) for q in questions if not is_status_question(q.text)]
     return tuple(spans)

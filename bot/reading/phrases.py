@@ -19,13 +19,18 @@ class Found(Protocol):
     end: int
 
 
+def _asks_at_the_end(opener: str) -> bool:
+    """Japanese (kana) and Turkish ("… misiniz?") put the asking words after the verb."""
+    return any("\u3040" <= ch <= "\u30ff" for ch in opener) or opener.lower() in ("misiniz", "mısınız")
+
+
 def is_polite_request(text: str) -> bool:
     """A question that asks us to allocate ("Could you apply … ?"), not one about a state."""
     if word_regex(STATUS_WORDS).search(text):
         return False
     verbs = [m.start() for m in word_regex(ALLOCATE_VERBS).finditer(text)]
     for opener in word_regex(REQUEST_OPENERS).finditer(text):
-        verb_first = ord(opener.group()[0]) >= 0x2E80  # Japanese asks at the end: 充当していただけますか
+        verb_first = _asks_at_the_end(opener.group())  # 充当していただけますか, atayabilir misiniz
         if any(v < opener.start() if verb_first else v > opener.start() for v in verbs):
             return True
     return False

@@ -14,10 +14,10 @@ import re
 from functools import lru_cache
 
 from bot.reading.identifiers import INVOICE_WORDS
-from bot.reading.stance_words import (ALLOCATION_VERBS, ALREADY_WORDS, CONDITION_WORDS, CONTRAST_WORDS,
-                                      DOUBT_WORDS, IF_WORDS, NEGATED_VERB_PATTERNS, NEGATORS_AFTER_VERB,
+from bot.reading.stance_words import (ALLOCATION_VERBS, ALREADY_WORDS, CONDITION_PATTERNS, CONDITION_WORDS,
+                                      CONTRAST_WORDS, DOUBT_WORDS, IF_WORDS, NEGATED_VERB_PATTERNS, NEGATORS_AFTER_VERB,
                                       NEGATORS_BEFORE, NEGATORS_JA, POSTPONE_WORDS, YET_WORDS)
-from bot.reading.words import UNALLOCATED_WORDS, word_regex
+from bot.reading.words import STATUS_WORDS, UNALLOCATED_WORDS, word_regex
 
 Range = tuple[int, int]
 
@@ -75,7 +75,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "contrast": re.compile(_words(CONTRAST_WORDS), flags),
         "verb": re.compile(verbs, flags),
         "doubt": re.compile(_words(DOUBT_WORDS), flags),
-        "postpone": re.compile(f"{_words(POSTPONE_WORDS)}|{_words(CONDITION_WORDS)}", flags),
+        "postpone": re.compile("|".join([_words(POSTPONE_WORDS), _words(CONDITION_WORDS), *CONDITION_PATTERNS]),
+                               flags),
         "yet": re.compile(_words(YET_WORDS), flags),
         "if": re.compile(rf"(?:{_words(IF_WORDS)}){_TOKENS.format(n=6)}(?:{_words(ALREADY_WORDS)}"
                          rf"|{_words(NEGATORS_BEFORE)})", flags),
@@ -105,8 +106,9 @@ def negation(clause: str, invoices: list[Range]) -> Range | None:
         last = clause.rfind(" ", m.start(), m.end()) + 1
         if not (p["unallocated"].match(clause, last) or _excludes_an_id(clause, m.end(), invoices)):
             return m.start(), m.end()
-    found = p["negated_verb"].search(clause) or p["cjk"].search(clause)
-    return found.span() if found else None
+    found = [m for m in (*p["negated_verb"].finditer(clause), *p["cjk"].finditer(clause))
+             if not p["unallocated"].match(clause, m.start())]  # "nepřiřazená platba": an unallocated payment
+    return found[0].span() if found else None
 
 
 def clauses(text: str) -> list[Range]:
@@ -136,22 +138,27 @@ def withdrawn(text: str, invoices: list[Range]) -> tuple[list[Range], Range | No
     return parts, first
 
 
+def is_status_question(text: str) -> bool:
+    """A question asking to be told something ("Can you confirm that …?"), not offering another id."""
+    return bool(word_regex(STATUS_WORDS).search(text))
+
+
 def is_about_allocation(text: str) -> bool:
     """Whether a sentence speaks of allocating ("allocate", "zuordnen", "přiřadit", "分配")."""
     return bool(_patterns()["stem"].search(text))
 
 
 def hedge(text: str, *, about_allocation: bool) -> Range | None:
-    """Where a sentence doubts the allocation, or (when it is about the allocation) puts it off
-    or makes it depend on something, or None."""
+    """Where a sentence doubts, puts off or conditions the allocation, or None. "If … not" and
+    "not yet" count only in a sentence about the allocation: "let me know if you have not
+    received it" and "I have not heard back yet" ask for nothing."""
     p = _patterns()
-    if found := p["doubt"].search(text):
-        return found.span()
+    if found := p["doubt"].search(text) or p["postpone"].search(text):
+        return found.span()  # "Please wait with this until we confirm": "this" is the allocation
     if not about_allocation:
         return None
-    if found := p["postpone"].search(text) or p["if"].search(text):
+    if found := p["if"].search(text):
         return found.span()
     yet = p["yet"].search(text)
-    if yet and p["any_negator"].search(text):
-        return yet.span()
-    return None
+    negators = [m for m in p["any_negator"].finditer(text) if not p["unallocated"].match(text, m.start())]
+    return yet.span() if yet and negators else None  # "noch nicht zugeordnet" is a state, not a delay

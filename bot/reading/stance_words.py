@@ -117,11 +117,11 @@ POSTPONE_WORDS: tuple[str, ...] = (
 
 # A condition on the allocation: counts in a sentence about the allocation.
 CONDITION_WORDS: tuple[str, ...] = (
-    "unless", "once we", "once you", "once the", "once it", "once this", "provided that", "providing that",
+    "unless", "provided that", "providing that",
     "as long as", "only after", "only when", "only if", "assuming that", "after we", "as soon as we",
     "såvida inte", "förutsatt att", "först när", "först efter", "så snart vi", "medmindre",
     "forudsat at", "først når", "med mindre", "forutsatt at", "sofern", "vorausgesetzt",
-    "es sei denn", "außer wenn", "sobald", "erst wenn", "erst nachdem", "nur wenn", "nur falls", "nachdem wir",
+    "es sei denn", "außer wenn", "sobald", "erst wenn", "erst dann", "erst nach", "erst nachdem", "nur wenn", "nur falls", "nachdem wir",
     "sauf si", "à moins que", "à condition que", "pourvu que", "dès que", "une fois que", "seulement si",
     "uniquement si", "seulement après", "a menos que", "salvo que", "siempre que", "siempre y cuando",
     "una vez que", "solo si", "sólo si", "solo cuando", "a meno che", "purché",
@@ -133,7 +133,13 @@ CONDITION_WORDS: tuple[str, ...] = (
     "jen když", "sürece", "şartıyla", "koşuluyla", "madıkça", "medikçe", "sonra",
     "ellei", "paitsi jos", "edellyttäen", "heti kun", "kun olemme", "vasta kun", "vain jos",
     "除非", "一旦", "确认后", "確認後", "之后", "之後", "待我们", "待我們",
-    "限り", "次第", "確認してから",
+    "限り", "次第", "確認してから", "承認後", "承認してから",
+)
+
+# A condition only in some of its uses: "once our controller has approved it", not "once
+# again" or "at once".
+CONDITION_PATTERNS: tuple[str, ...] = (
+    r"(?<!at\s)\bonce\b(?!\s+(?:again|more|a\s+(?:day|week|month|year)))",
 )
 
 # "If" words: a condition only when a negator or an "already/still" word follows closely
@@ -178,7 +184,7 @@ DOUBT_WORDS: tuple[str, ...] = (
     "of was het", "of is het", "ik controleer", "ik moet nagaan", "ik moet controleren", "dubbelchecken",
     "kom erop terug", "laat me even", "nie jestem pewien", "nie jestem pewna", "nie wiem czy", "myślę że",
     "myślę, że", "chyba", "być może", "prawdopodobnie", "czy raczej", "muszę sprawdzić", "sprawdzę",
-    "niech sprawdzę", "nejsem si jist", "nevím jestli", "nevím, jestli", "myslím", "možná", "pravděpodobně",
+    "niech sprawdzę", "nejsem si jistý", "nejsem si jistá", "nevím jestli", "nevím, jestli", "myslím", "možná", "pravděpodobně",
     "nebo to byla", "nebo to bylo", "nebo spíš", "musím ověřit", "ověřím", "zkontroluji", "zkontroluju",
     "emin değilim", "sanırım", "galiba", "belki", "muhtemelen", "yoksa", "kontrol edeyim", "tekrar kontrol",
     "en ole varma", "epävarma", "luulen", "ehkä", "kenties", "todennäköisesti", "vai oliko", "vai onko",

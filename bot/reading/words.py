@@ -32,6 +32,9 @@ PAYMENT_WORDS: tuple[str, ...] = (
     "płatnoś", "platnos", "wpłat", "przelew", "przelal", "przelał", "zapłaciliśmy", "wpłacil", "wpłacił",
     # ja
     "支払", "入金", "振込", "振り込", "送金",
+    # cs / tr / fi / zh
+    "platb", "úhrad", "převod", "zaplatil", "uhradil", "ödeme", "ödedi", "havale", "eft", "maksu", "maksoi",
+    "suoritu", "tilisiirt", "付款", "汇款", "匯款", "转账", "轉賬", "支付", "款项", "款項",
 )
 
 UNALLOCATED_WORDS: tuple[str, ...] = (
@@ -39,6 +42,13 @@ UNALLOCATED_WORDS: tuple[str, ...] = (
     "nicht zugeordnet", "unzugeordnet", "non affecté", "non alloué", "non imputé", "no asignado", "no aplicado",
     "non allocato", "non assegnato", "não alocado", "não aplicado", "niet toegewezen", "nieprzypisan",
     "nierozliczon", "未割当", "未消込",
+    # a state, written with a negator: "not yet allocated", "noch nicht verbucht", "ještě nepřiřazená"
+    "not allocated", "not yet allocated", "not been allocated", "not yet been allocated", "not applied",
+    "not yet applied", "not been applied", "not yet been applied", "nicht verbucht", "nicht gebucht",
+    "pas encore affecté", "pas affecté", "pas encore imputé", "non ancora", "inte kopplad", "inte fördelad",
+    "inte allokerad", "ikke allokert", "ikke allokeret", "nie przypisan", "nie rozliczon", "nie zaksięgowan",
+    "nepřiřazen", "nespárovan", "nezaúčtovan", "nealokovan", "atanmamış", "eşleştirilmemiş",
+    "mahsup edilmemiş", "kullanılmamış", "kohdistamat", "未分配", "未核销", "未核銷", "未匹配", "未入账", "未入賬",
 )
 
 # A question that opens with one of these and names an allocation verb is a polite request
@@ -55,6 +65,8 @@ REQUEST_OPENERS: tuple[str, ...] = (
     "kan i", "kunne i", "vil i", "vil du", "kunne du",
     "czy mogą", "czy mogliby", "czy moglibyście", "czy może", "czy mogłaby", "czy mógłby",
     "いただけますか", "いただけませんか", "頂けますか", "頂けませんか", "くださいますか", "お願いできますか",
+    "mohli byste", "mohl byste", "mohla byste", "můžete", "mohli bychom vás požádat", "misiniz", "mısınız",
+    "voisitteko", "voitteko", "voisitko", "能否", "可否", "可以", "能不能", "是否可以",
 )
 
 ALLOCATE_VERBS: tuple[str, ...] = (
@@ -69,6 +81,9 @@ ALLOCATE_VERBS: tuple[str, ...] = (
     "fordele", "allokere", "bogføre", "placere", "knytte", "anvende", "udligne",
     "przypisać", "przypisac", "zaksięgować", "rozliczyć", "przyporządkować", "zaliczyć",
     "充当", "消込", "割り当て", "割当",
+    "přiřadit", "přiřaďte", "přiřadili", "spárovat", "spárujte", "zaúčtovat", "zaúčtujte", "použít", "použijte",
+    "ata", "eşleştir", "mahsup", "uygula", "kapat", "kohdist", "kirjat", "分配", "核销", "核銷", "冲销", "匹配",
+    "抵扣",
 )
 
 # Asking to be told something, or to undo something, is no allocation request even when the
@@ -87,6 +102,9 @@ STATUS_WORDS: tuple[str, ...] = (
     "bekræfte", "kontrollere", "oplyse", "fortælle",
     "potwierdzić", "sprawdzić", "poinformować",
     "確認", "教え",
+    "proč", "potvrdit", "potvrďte", "zkontrolovat", "ověřit", "sdělit", "zrušit", "niçin", "teyit",
+    "onaylay", "kontrol", "iptal", "bildir", "miksi", "vahvist", "tarkist", "kerto", "peruut", "peruuta", "为什么", "為什麼",
+    "确认", "核实", "核實", "告诉", "告訴", "取消",
 )
 
 

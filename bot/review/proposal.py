@@ -104,6 +104,8 @@ def parse_request(text: str | None) -> Request:
         malformed_invoices=tuple(s for v in data.get("malformed_invoices") or () if (s := _span(v))),
         malformed_payments=tuple(s for v in data.get("malformed_payments") or () if (s := _span(v))),
         is_question=bool(data.get("is_question")),
+        hedges=tuple(s for v in data.get("hedges") or () if (s := _span(v))),
+        withdrawn=tuple(s for v in data.get("withdrawn") or () if (s := _span(v))),
     )
 
 

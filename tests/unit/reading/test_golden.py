@@ -33,8 +33,10 @@ def _amount(amount: Amount | None) -> dict | None:
 
 
 def project(request: Request) -> dict:
-    """The facts deciding relies on, as plain JSON values (spans and text left out)."""
-    return {
+    """The facts deciding relies on, as plain JSON values (spans and text left out); `hedges`, the
+    words that hold a request (stance.py), only when there are any."""
+    held = {"hedges": [span.text for span in request.hedges]} if request.hedges else {}
+    return held | {
         "instructions": [
             {
                 "payment_ids": list(ins.payment_ids),

@@ -1,0 +1,120 @@
+"""What a writer says about their own instruction, read from the text alone (issue 17, classes 1, 2, 4).
+
+Each case is a request as a partner writes it and what a careful clerk does with it: `clear`
+(the named allocation is asked for now), `held` (it is put off, conditioned, doubted or
+withdrawn: no money moves), or the invoices asked for after a correction.
+"""
+from __future__ import annotations
+
+import pytest
+
+from bot.deciding.match import decide
+from bot.model import Reason, Sender, AuthVerdict, Status
+from bot.reading.extract import read_request
+from tests.unit.deciding.builders import ALICE, ROLES, account, contact, invoice, ledger, payment
+
+PY, G1, G2 = "PY40000001", "G400000001", "G400000002"
+
+
+def read(body: str):
+    return read_request(subject="Payment allocation", body=body, extra_lines=[], invoice_pattern=r"G\d{9}",
+                        payment_pattern=r"PY\d{8}")
+
+
+def asked(body: str) -> list[str]:
+    """The invoices the request asks for, or ["held"] when it holds the request."""
+    request = read(body)
+    if request.hedges:
+        return ["held"]
+    return [line.invoice_number for ins in request.instructions for line in ins.lines]
+
+
+HELD = [
+    # negation, postponement, condition
+    f"Please do NOT allocate payment {PY} to invoice {G1} yet; we will tell you which invoice.",
+    f"Don't apply {PY} to {G1}.",
+    f"Please wait before applying {PY} to {G1}, our controller still has to approve it.",
+    f"Please hold off on allocating {PY} to {G1}.",
+    f"Apply {PY} to {G1} once we confirm the amount with our bank.",
+    f"Apply {PY} to {G1} unless you have already received a credit note from us.",
+    f"Apply {PY} to {G1} only if it has not been applied already.",
+    f"Bitte ordnen Sie die Zahlung {PY} noch nicht der Rechnung {G1} zu.",
+    f"Bitte {PY} erst dann auf {G1} buchen, wenn wir es bestätigen.",
+    f"Merci de ne pas encore affecter le paiement {PY} à la facture {G1}.",
+    f"N'affectez pas {PY} à {G1} avant notre confirmation, s'il vous plaît.",
+    f"Por favor, no apliquen todavía el pago {PY} a la factura {G1}.",
+    f"Vi preghiamo di non abbinare ancora il pagamento {PY} alla fattura {G1}.",
+    f"Por favor, não apliquem o pagamento {PY} à fatura {G1} até que confirmemos.",
+    f"Wijs betaling {PY} nog niet toe aan factuur {G1}.",
+    f"Koppla inte betalningen {PY} till faktura {G1} ännu.",
+    f"Vent venligst med at fordele betalingen {PY} til faktura {G1}.",
+    f"Ikke fordel innbetalingen {PY} til faktura {G1} før vi har bekreftet.",
+    f"Proszę jeszcze nie przypisywać płatności {PY} do faktury {G1}.",
+    f"Prosím zatím nepřiřazujte platbu {PY} k faktuře {G1}.",
+    f"{PY} numaralı ödemeyi henüz {G1} faturasına atamayın.",
+    f"Älkää vielä kohdistako maksua {PY} laskulle {G1}.",
+    f"请暂时不要将付款{PY}分配到发票{G1}。",
+    f"入金{PY}を請求書{G1}に充当しないでください。",
+    # doubt
+    f"Apply {PY} to {G1}. Hmm, or was it {G2}? Let me double-check before you do anything.",
+    f"I think {PY} is for {G1}, but I'm not sure.",
+    f"Bitte {PY} auf {G1} buchen. Oder war es {G2}? Ich prüfe das noch.",
+    f"Affectez {PY} à {G1}, je pense, mais je dois vérifier.",
+    f"Prosím přiřaďte platbu {PY} k faktuře {G1}, ale nejsem si jistý.",
+    f"请将付款{PY}分配到发票{G1}，还是{G2}？我再确认一下。",
+]
+
+
+@pytest.mark.parametrize("body", HELD)
+def test_a_request_put_off_conditioned_doubted_or_withdrawn_is_held(body: str) -> None:
+    assert asked(body) in (["held"], [])
+    assert read(body).hedges, "held for a person with the words that hold it as evidence"
+
+
+CORRECTED = [
+    (f"Don't apply it to {G1}, apply it to {G2} instead. Payment {PY}.", [G2]),
+    (f"Please do not allocate {PY} to {G1} but to {G2}.", [G2]),
+    (f"Do not apply {PY} to {G1}. Please apply it to {G2}.", [G2]),
+    (f"Koppla inte {PY} till {G1}, utan till {G2}.", [G2]),
+    (f"Bitte {PY} nicht auf {G1} buchen, sondern auf {G2}.", [G2]),
+    (f"Correction: not {G1} but {G2}, payment {PY}.", [G2]),
+]
+
+
+@pytest.mark.parametrize(("body", "invoices"), CORRECTED)
+def test_a_correction_asks_only_for_the_corrected_invoice(body: str, invoices: list[str]) -> None:
+    request = read(body)
+    assert asked(body) == invoices
+    assert [ins.payment_ids for ins in request.instructions] == [(PY,)]
+
+
+CLEAR = [
+    f"Please apply payment {PY} to invoice {G1}. Don't hesitate to contact me if you have questions.",
+    f"Please apply {PY} to {G1}. No other invoices are affected.",
+    f"Please apply {PY} to {G1}. If anything is unclear, let me know.",
+    f"Bitte ordnen Sie unsere nicht zugeordnete Zahlung {PY} der Rechnung {G1} zu.",
+    f"Merci d'affecter le paiement {PY} à la facture {G1} et de laisser le reste non affecté.",
+    f"Only 500.00 EUR of payment {PY} should go to invoice {G1} for now.",
+    f"Please apply {PY} to {G1} and not to {G2}.",
+    f"Prosím přiřaďte platbu {PY} k faktuře {G1}.",
+    f"Lütfen {PY} numaralı ödemeyi {G1} faturasına mahsup ediniz.",
+    f"Kohdistakaa maksu {PY} laskulle {G1}.",
+    f"请将付款{PY}分配到发票{G1}。",
+]
+
+
+@pytest.mark.parametrize("body", CLEAR)
+def test_a_clear_request_with_harmless_negations_is_read(body: str) -> None:
+    assert asked(body) == [G1]
+
+
+def test_an_unclear_request_is_held_for_review_with_its_words_as_evidence() -> None:
+    request = read(f"Please do NOT allocate payment {PY} to invoice {G1} yet.")
+    rows = ledger(contact(ALICE), account(), invoice(G1, "100.00"), payment(PY, "100.00"))
+
+    decision = decide(request, Sender(ALICE, "Alice", AuthVerdict(None)), rows, allowed_roles=ROLES)
+
+    assert decision.status is Status.REVIEW and decision.allocations == ()
+    assert Reason.UNCLEAR_REQUEST in decision.reasons
+    assert {e.span.text for e in decision.evidence if e.reason is Reason.UNCLEAR_REQUEST} >= {"yet"}
+    assert any(e.rule == "withdrawn" and e.rows == (G1,) for e in decision.evidence)
