@@ -1,30 +1,39 @@
 """Machine mail: loops, bounces, auto-replies and list mail are recorded, never answered (promise 4).
 
-Pure and total: no I/O, never raises. Headers are read via `raw_items()` and decoded here,
-because policy.default's header objects can raise on malformed input, and one broken header
-must not hide the signals in the others.
+Pure and total: no I/O, never raises (mailview.py reads headers and parts without raising).
+The checks run from the most certain to the weakest and the first that fires names the
+reason and its evidence: headers and MIME structure, then leading subject prefixes, then the
+fixed texts a machine opens its body with (nondelivery.py, calendar.py, vacation.py: each
+module's docstring gives its rule), and an empty Return-Path last.
 
 Subjects count only as the *leading* text (after gateway tags like "[EXT]"): a person who
 answers an out-of-office writes "Re: Automatic reply: ...", and that mail is theirs. Words
 that also start ordinary subjects ("Absent", "Undeliverable") need the colon or bracket that
 mail systems put after them.
 
+Calendar mail (invitations, updates, cancellations, replies; calendar.py) is recorded as
+AUTO_REPLY: it is mail a program wrote (RFC 3834's "auto-generated"), whoever scheduled the
+meeting, and its evidence starts "calendar:".
+
 Not signals, because they also sit on mail a person wrote: X-Auto-Response-Suppress (Outlook
 puts it on normal mail); X-MS-Exchange-Inbox-Rules-Loop / -Generated-Message-Source (also on
 human mail that an inbox rule forwards; Exchange auto-replies carry Auto-Submitted anyway);
 Feedback-ID / X-Campaign (relays such as SES or SendGrid stamp all mail, one-to-one too; real
 newsletters carry List-Unsubscribe); noreply@ senders (a partner ERP's remittance advice is a
-request).
+request); a mention of a meeting or an absence inside a request.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.header import decode_header, make_header
 from email.message import EmailMessage
-from email.utils import getaddresses
-from typing import Any, Callable
+from typing import Callable
 
+from bot.intake.calendar import calendar_part, calendar_subject, calendar_text
+from bot.intake.lists import bulk_precedence, list_address, list_header
+from bot.intake.mailview import Mail, content_type, own_parts, raw_headers
+from bot.intake.nondelivery import bounce_subject, non_delivery_text
+from bot.intake.vacation import vacation_opening, vacation_subject
 from bot.model import Reason
 from bot.reading.folding import fold
 
@@ -35,169 +44,57 @@ class MachineMail:
     evidence: str  # which header/subject/part made the call, e.g. "Auto-Submitted: auto-replied"
 
 
-def _leading(phrases: str, *, needs_separator: bool) -> re.Pattern[str]:
-    """A subject-start pattern: optional gateway tags, optional bracket, then one phrase."""
-    tail = r"\s*(?:[:\]】)]|$)" if needs_separator else r"\b"
-    return re.compile(rf"^(?:\[[^\]]{{1,40}}\]\s*)*[\[【(]?\s*(?:{fold(phrases)}){tail}")
-
-
-_AUTO_REPLY_SUBJECT = _leading(
-    r"auto(?:matic|mated)?[- ]?(?:reply|response|answer)|out of (?:the )?office(?: auto-?reply| reply| notice)?"
-    r"|ooo|away from (?:the |my )?office|vacation (?:reply|response)|on (?:vacation|leave)|absence"
-    r"|autosvar|automatiskt? svar|franvaro(?:nde)?|fravaerende|fravær(?:ende)?|ikke på kontoret"
-    r"|abwesenheitsnotiz|automatische (?:antwort|abwesenheitsnotiz)|abwesend|abwesenheit"
-    r"|reponse automatique|message d'absence|absente?|respuesta automatica|fuera de (?:la )?oficina"
-    r"|risposta automatica|fuori (?:sede|ufficio)|resposta automatica|ausente|fora do escritorio"
-    r"|automatisch antwoord|afwezig(?:heidsmelding)?|odpowiedz automatyczna|automatyczna odpowiedz"
-    r"|poza biurem|nieobecnosc|automaticka odpoved|mimo kancelar|automatikus valasz|automaattinen vastaus"
-    r"|otomatik (?:yan[ıi]t|cevap)|raspuns automat|автоматический ответ|автоответ|αυτοματη απαντηση"
-    r"|自動応答|自動返信|不在(?:通知)?|自动回复|自動回覆|자동 ?응답|부재(?:중)?",
-    needs_separator=True,
-)
-_BOUNCE_SUBJECT_WORD = _leading(
-    r"undeliverable|unzustellbar|nicht zustellbar|non remis|non distribuable|onbestelbaar|olevererbart"
-    r"|no entregado|no se puede entregar|imposible entregar|non recapitabile|nao entregue|kan ikke leveres"
-    r"|ikke levert|kunne ikke leveres|niedostarczalne|nedorucitelne|kezbesithetetlen|toimittamaton"
-    r"|配信不能|配信エラー|无法投递|無法傳遞|전달되지 않음|недоставляемое|не доставлено|iletilemedi",
-    needs_separator=True,
-)
-_BOUNCE_SUBJECT_PHRASE = _leading(
-    r"undelivered mail|undeliverable (?:mail|message)|delivery status notification|mail delivery failed"
-    r"|mail delivery failure|returned mail|failure notice|delivery (?:notification: delivery )?(?:has )?failed"
-    r"|delivery failure|message not delivered|non-?delivery (?:report|notification)|nondeliverable"
-    r"|warning: could not send message|delivery delayed|mail system error",
-    needs_separator=False,
-)
 _DAEMON_LOCAL_PART = re.compile(r"^(?:mailer[-_]?daemon|postmaster|microsoftexchange[0-9a-f]{32})$")
 _DAEMON_NAME = re.compile(r"\bmail delivery (?:system|subsystem|service)\b|\bmailer[- ]daemon\b")
 _VERP_LOCAL_PART = re.compile(r"(?:^|[+\-_.])(?:verp|bounces?)[+\-=]\S")
-_REPORT_PARTS = ("message/delivery-status", "message/global-delivery-status",
+_REPORT_PARTS = ("message/delivery-status", "message/global-delivery-status", "text/rfc822-headers",
                  "message/disposition-notification", "message/feedback-report")
 _AUTOREPLY_HEADERS = ("auto-submitted", "x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-reply",
                       "x-autoresponse", "x-autogenerated", "x-mail-autoreply", "x-autoreply-from",
                       "x-fc-machinegenerated")
-_LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help", "list-subscribe", "list-archive",
-                 "list-owner", "x-mailman-version", "x-beenthere", "mailing-list", "x-mailing-list")
 _NEGATIVE = frozenset({"", "no", "false", "0", "off"})
-_MAX_PARTS = 200
-
-
-def _text(value: Any) -> str:
-    """A header value as readable text: RFC 2047 decoded, undecodable bytes replaced, unfolded."""
-    text = str(value)
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    if "=?" in text:
-        try:
-            text = str(make_header(decode_header(text)))
-        except Exception:
-            pass
-    return " ".join(text.split())
-
-
-def _raw_headers(part: Any) -> dict[str, list[str]]:
-    """Header values by lower-case name, skipping any single header that cannot be read."""
-    found: dict[str, list[str]] = {}
-    try:
-        items = list(part.raw_items())
-    except Exception:
-        return found
-    for name, value in items:
-        try:
-            found.setdefault(str(name).strip().lower(), []).append(_text(value))
-        except Exception:
-            continue
-    return found
-
-
-def _token(value: str) -> str:
-    """The leading keyword of a structured value: "auto-replied; x=y (vacation)" -> "auto-replied"."""
-    return fold(re.split(r"[;(\s]", value.strip(), maxsplit=1)[0])
-
-
-@dataclass(frozen=True)
-class _Mail:
-    msg: Any
-    headers: dict[str, list[str]]
-    own_addresses: frozenset[str]
-    loop_header: str
-
-    def values(self, name: str) -> list[str]:
-        return self.headers.get(name.lower(), [])
-
-    def first(self, name: str) -> str:
-        return next(iter(self.values(name)), "")
-
-    def addresses(self, *names: str) -> list[tuple[str, str]]:
-        """(display name, lower-case addr-spec) pairs of the named headers."""
-        pairs = getaddresses([v for n in names for v in self.values(n)])
-        return [(name, addr.strip().lower()) for name, addr in pairs if addr]
-
-    def header(self, names: tuple[str, ...], accept: Callable[[str], bool] = lambda _: True) -> str | None:
-        """"Name: value" of the first named header whose leading keyword is accepted."""
-        for name in names:
-            value = next((v for v in self.values(name) if accept(_token(v))), None)
-            if value is not None:
-                return f"{name.title()}: {value}"
-        return None
 
 
 # ---- LOOP ---------------------------------------------------------------------------------
 
-def _loop_header(mail: _Mail) -> str | None:
+def _loop_header(mail: Mail) -> str | None:
     name = mail.loop_header.strip()
     return f"{name}: {mail.first(name)}" if name and mail.values(name) else None
 
 
-def _own_sender(mail: _Mail) -> str | None:
+def _own_sender(mail: Mail) -> str | None:
     return next((f"From: {a}" for _, a in mail.addresses("from") if a in mail.own_addresses), None)
 
 
 # ---- BOUNCE -------------------------------------------------------------------------------
 
-def _content_type(part: Any) -> str:
-    return _token(_raw_headers(part).get("content-type", ["text/plain"])[0])
-
-
-def _parts(msg: Any) -> list[Any]:
-    """This message's own MIME tree; attached messages (message/rfc822) are somebody else's mail."""
-    found, stack = [], [msg]
-    while stack and len(found) < _MAX_PARTS:
-        part = stack.pop()
-        found.append(part)
-        payload = part.get_payload() if _content_type(part).startswith("multipart/") else None
-        if isinstance(payload, list):
-            stack.extend(reversed(payload))
-    return found
-
-
-def _report_part(mail: _Mail) -> str | None:
+def _report_part(mail: Mail) -> str | None:
     """multipart/report (DSN, MDN, ARF) or a delivery-status part: written by a mail system."""
-    if _content_type(mail.msg) == "multipart/report":
+    if content_type(mail.msg) == "multipart/report":
         kind = re.search(r"report-type\s*=\s*\"?([\w.-]+)", mail.first("content-type"), re.I)
         return "Content-Type: multipart/report" + (f"; report-type={kind.group(1)}" if kind else "")
-    kind = next((t for t in map(_content_type, _parts(mail.msg)[1:]) if t in _REPORT_PARTS), None)
+    kind = next((t for t in map(content_type, own_parts(mail.msg)[1:]) if t in _REPORT_PARTS), None)
     return f"MIME part {kind}" if kind else None
 
 
-def _daemon_sender(mail: _Mail) -> str | None:
+def _daemon_sender(mail: Mail) -> str | None:
     for name, addr in mail.addresses("from"):
         if _DAEMON_LOCAL_PART.match(addr.rpartition("@")[0]) or _DAEMON_NAME.search(fold(name)):
             return f"From: {name} <{addr}>" if name else f"From: {addr}"
     return None
 
 
-def _failed_recipients(mail: _Mail) -> str | None:
+def _failed_recipients(mail: Mail) -> str | None:
     """Exim and others name the addresses that failed."""
     return mail.header(("x-failed-recipients",))
 
 
-def _bounce_subject(mail: _Mail) -> str | None:
-    subject = mail.first("subject")
-    hit = _BOUNCE_SUBJECT_WORD.search(fold(subject)) or _BOUNCE_SUBJECT_PHRASE.search(fold(subject))
-    return f"Subject: {subject}" if hit else None
+def _exchange_ndr(mail: Mail) -> str | None:
+    """Exchange marks its non-delivery reports with this (empty-valued) header."""
+    return mail.header(("x-ms-exchange-message-is-ndr",))
 
 
-def _verp_recipient(mail: _Mail) -> str | None:
+def _verp_recipient(mail: Mail) -> str | None:
     """Only mail systems write to a VERP return path (bounces+x=y@, foo+verp-…@)."""
     for _, addr in mail.addresses("to", "delivered-to", "x-original-to", "envelope-to"):
         if _VERP_LOCAL_PART.search(addr.rpartition("@")[0]):
@@ -205,51 +102,44 @@ def _verp_recipient(mail: _Mail) -> str | None:
     return None
 
 
-def _null_return_path(mail: _Mail) -> str | None:
+def _null_return_path(mail: Mail) -> str | None:
     """An empty envelope sender: DSNs must use it, people's mail never does (checked last)."""
     return "Return-Path: <>" if any(re.fullmatch(r"<?\s*>?", v) for v in mail.values("return-path")) else None
 
 
 # ---- AUTO_REPLY ---------------------------------------------------------------------------
 
-def _auto_reply_header(mail: _Mail) -> str | None:
+def _auto_reply_header(mail: Mail) -> str | None:
     """RFC 3834 Auto-Submitted (any value but "no") and the older vendor flags, unless negated."""
     return mail.header(_AUTOREPLY_HEADERS, lambda token: token not in _NEGATIVE)
 
 
-def _auto_precedence(mail: _Mail) -> str | None:
+def _auto_precedence(mail: Mail) -> str | None:
     return mail.header(("precedence", "x-precedence"), {"auto_reply", "auto-reply", "autoreply"}.__contains__)
 
 
-def _auto_reply_subject(mail: _Mail) -> str | None:
-    subject = mail.first("subject")
-    return f"Subject: {subject}" if _AUTO_REPLY_SUBJECT.search(fold(subject)) else None
-
-
-# ---- LIST_MAIL ----------------------------------------------------------------------------
-
-def _list_header(mail: _Mail) -> str | None:
-    """RFC 2369/2919 list fields and Mailman/Google Groups/ezmlm markers."""
-    return mail.header(_LIST_HEADERS)
-
-
-def _bulk_precedence(mail: _Mail) -> str | None:
-    return mail.header(("precedence", "x-precedence"), {"bulk", "list", "junk"}.__contains__)
-
-
-_CHECKS: tuple[tuple[Reason, Callable[[_Mail], str | None]], ...] = (
+# Headers and structure first (certain), then the subject, then the body's words (strong texts
+# only, see nondelivery.py, calendar.py, vacation.py), and the empty Return-Path last.
+_CHECKS: tuple[tuple[Reason, Callable[[Mail], str | None]], ...] = (
     (Reason.LOOP, _loop_header),
     (Reason.LOOP, _own_sender),
     (Reason.BOUNCE, _report_part),
     (Reason.BOUNCE, _daemon_sender),
     (Reason.BOUNCE, _failed_recipients),
-    (Reason.BOUNCE, _bounce_subject),
+    (Reason.BOUNCE, _exchange_ndr),
+    (Reason.BOUNCE, bounce_subject),
     (Reason.BOUNCE, _verp_recipient),
     (Reason.AUTO_REPLY, _auto_reply_header),
     (Reason.AUTO_REPLY, _auto_precedence),
-    (Reason.AUTO_REPLY, _auto_reply_subject),
-    (Reason.LIST_MAIL, _list_header),
-    (Reason.LIST_MAIL, _bulk_precedence),
+    (Reason.AUTO_REPLY, calendar_part),  # a calendar service's mail: see calendar.py
+    (Reason.AUTO_REPLY, vacation_subject),
+    (Reason.LIST_MAIL, list_header),
+    (Reason.LIST_MAIL, bulk_precedence),
+    (Reason.LIST_MAIL, list_address),
+    (Reason.AUTO_REPLY, calendar_subject),
+    (Reason.BOUNCE, non_delivery_text),
+    (Reason.AUTO_REPLY, calendar_text),
+    (Reason.AUTO_REPLY, vacation_opening),
     (Reason.BOUNCE, _null_return_path),  # weakest: after auto-reply and list signals that name the kind
 )
 
@@ -259,7 +149,7 @@ def classify(msg: EmailMessage, *, own_addresses: frozenset[str], loop_header: s
     AUTO_REPLY, LIST_MAIL. A check that fails on broken input is skipped, never raised."""
     try:
         own = frozenset(str(a).strip().lower() for a in own_addresses)
-        mail = _Mail(msg, _raw_headers(msg), own, str(loop_header or ""))
+        mail = Mail(msg, raw_headers(msg), own, str(loop_header or ""))
     except Exception:
         return None
     for reason, check in _CHECKS:
