@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.model import Amount, Instruction, InvoiceLine, Request, Span
+from bot.reading.amount_lines import amounts_on_invoices
 from bot.reading.amounts import find_amounts
 from bot.reading.dates import find_dates
 from bot.reading.identifiers import FoundId, find_bare_invoice_numbers, find_ids, letter_prefix
@@ -133,42 +134,13 @@ def _units(subject: str, body_lines: list[str]) -> tuple[str, list[Unit]]:
     return "\n".join(lines), units
 
 
-# Between an invoice number and the amount that goes on it: "G1 – 500,00 EUR", "G1 (500,00 EUR)".
-_ADJACENT = re.compile(r"[\s:=(–—-]*")
-
-
-def _amounts_on_invoices(unit: Unit) -> tuple[dict[str, Amount], list[Amount]]:
-    """Split a unit's amounts into per-invoice amounts and the payment's own amount(s). An
-    amount that fits no single invoice is never dropped: it is checked against the payment."""
-    per_invoice: dict[str, Amount] = {}
-    payment: list[Amount] = []
-    pay_at = unit.payment_word_at
-    invoices = unit.invoices
-    for amount in unit.amounts:
-        position = amount.span.start - unit.start
-        before = [i for i in invoices if i.end <= position]
-        free = bool(before) and before[-1].value not in per_invoice
-        # "G1 and G2: 1 000,00 EUR" is a total, not G2's amount: every earlier invoice has its own.
-        listed = all(i.value in per_invoice for i in before[:-1])
-        if free and listed and _ADJACENT.fullmatch(unit.text[before[-1].end : position]):
-            per_invoice[before[-1].value] = amount
-        elif pay_at is not None and position > pay_at:
-            payment.append(amount)
-        elif len(invoices) == 1 and not per_invoice:
-            per_invoice[invoices[0].value] = amount
-        elif len(invoices) > 1 and len(unit.amounts) == len(invoices) and free:
-            per_invoice[before[-1].value] = amount
-        elif invoices or pay_at is not None:
-            payment.append(amount)
-    return per_invoice, payment
-
-
 def _instruction(units: list[Unit], text: str) -> Instruction | None:
     lines: dict[str, InvoiceLine] = {}
     payment_amounts: list[Amount] = []
     payment_ids: list[str] = []
     for unit in units:
-        per_invoice, payment = _amounts_on_invoices(unit)
+        per_invoice, payment = amounts_on_invoices(unit.text, unit.start, unit.amounts, unit.invoices,
+                                                   pay_at=unit.payment_word_at)
         payment_amounts.extend(payment)
         for inv in unit.invoices:
             if inv.value not in lines or (lines[inv.value].amount is None and inv.value in per_invoice):

@@ -168,3 +168,41 @@ def test_a_reply_subject_never_makes_an_instruction(subject: str) -> None:
 def test_a_fresh_subject_fills_in_what_the_body_lacks() -> None:
     request = _read("Please apply this payment to invoice G100000001.", subject="Payment PY10000001")
     assert [i.payment_ids for i in request.instructions] == [("PY10000001",)]
+
+
+POLITE_REQUESTS_MORE = [
+    "Mohli byste prosím přiřadit platbu PY40028173 k faktuře G012345678?",
+    "PY40028173 numaralı ödemeyi G012345678 numaralı faturaya atayabilir misiniz?",
+    "Voisitteko kohdistaa maksun PY40028173 laskulle G012345678?",
+    "能否将付款PY40028173分配到发票G012345678？",
+]
+
+
+@pytest.mark.parametrize("body", POLITE_REQUESTS_MORE)
+def test_a_polite_question_is_a_request_in_czech_turkish_finnish_and_chinese(body: str) -> None:
+    assert _pairs(body) == list(ONE)
+
+
+SPLITS_IN_PROSE = [
+    "Please split payment PY40028173 as follows: 6 000,00 EUR to G012345678 and 4 000,00 EUR to G012345679.",
+    "Our payment PY40028173 of 10,000.00 EUR: please put 6,000.00 EUR on G012345678 and the remaining "
+    "4,000.00 EUR on G012345679.",
+    "Z platby PY40028173 prosím přiřaďte 6 000,00 EUR k faktuře G012345678 a 4 000,00 EUR k faktuře G012345679.",
+    "PY40028173 numaralı ödemeden 6.000,00 EUR'yu G012345678 faturasına, 4.000,00 EUR'yu G012345679 faturasına "
+    "mahsup ediniz.",
+    "Maksusta PY40028173 kohdistakaa 6 000,00 EUR laskulle G012345678 ja 4 000,00 EUR laskulle G012345679.",
+    "Bitte teilen Sie die Zahlung PY40028173 auf: 6.000,00 EUR auf G012345678 und 4.000,00 EUR auf G012345679.",
+]
+
+
+@pytest.mark.parametrize("body", SPLITS_IN_PROSE)
+def test_a_split_written_amount_first_puts_each_amount_on_the_invoice_after_it(body: str) -> None:
+    [ins] = _read(body).instructions
+    lines = [(line.invoice_number, str(line.amount.value)) for line in ins.lines]
+    assert lines == [("G012345678", "6000.00"), ("G012345679", "4000.00")]
+    assert ins.payment_ids == ("PY40028173",)
+
+
+def test_amounts_that_do_not_alternate_with_invoices_stay_the_payments_to_check() -> None:
+    [ins] = _read("From payment PY40028173, 6 000,00 EUR and 4 000,00 EUR go to G012345678 and G012345679.").instructions
+    assert [line.amount for line in ins.lines] == [None, None] and ins.payment_amount is not None
