@@ -2,7 +2,8 @@
 
 Month names come from Babel (wide and abbreviated, format and stand-alone forms), so every
 supported language is covered by the same patterns: day-month-year, month-day-year, and the
-numeric forms (2026-10-02, 2026/10/02, 02.10.2026, 02-10-2026, 02/10/26, 2026年10月2日).
+numeric forms (2026-10-02, 2026/10/02, 02.10.2026, 02-10-2026, 02/10/26, 2026年10月2日, and
+"3.11." with a dot after the month, never beside a currency: "EUR 3.11." is money).
 Numbers are read day first unless the sender's habit is month first (en-US), and never
 against what they can mean (13/10/2026). A date without a year takes the latest year that
 does not put it after the message was sent.
@@ -55,7 +56,12 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
         ),
         re.compile(rf"(?<![\w])(?P<mn>{months})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{{4}}))?(?!\d)"),
         re.compile(r"(?<![A-Za-z\d.,])(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?!\d|[.,]\d)"),
+        # "vom 3.11.", "3.11. maksamamme": day and month with a dot after each, no year
+        re.compile(r"(?<![A-Za-z\d.,$€£¥])(?P<d>\d{1,2})\.(?P<dm>\d{1,2})\.(?![\d,]|\.\d|\s*[A-Za-z]{3}\b|\s*[$€£¥])"),
     )
+
+
+_CURRENCY_BEFORE = re.compile(r"(?:[$€£¥]|(?<![A-Za-z])[A-Z]{3})\s*$")
 
 
 def _build(year: int | None, month: int, day: int, sent: date | None) -> date | None:
@@ -94,6 +100,10 @@ def find_dates(text: str, *, sent: date | None = None, month_first: bool = False
                 month, day = (a, b) if month_first and groups["sep"] != "." else (b, a)
                 if month > 12 >= day:  # 13/10/2026 can only be day first, whatever the habit
                     month, day = day, month
+            elif groups.get("dm"):
+                if _CURRENCY_BEFORE.search(text, max(0, m.start() - 5), m.start()):
+                    continue  # "EUR 3.11." is money
+                month, day = int(groups["dm"]), int(groups["d"])
             else:
                 month, day = int(groups["m"]), int(groups["d"])
             value = _build(year, month, day, sent)

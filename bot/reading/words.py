@@ -33,7 +33,7 @@ PAYMENT_WORDS: tuple[str, ...] = (
     # ja
     "支払", "入金", "振込", "振り込", "送金",
     # cs / tr / fi / zh
-    "platb", "úhrad", "převod", "zaplatil", "uhradil", "ödeme", "ödedi", "havale", "eft", "maksu", "maksoi",
+    "platb", "úhrad", "převod", "zaplatil", "uhradil", "ödeme", "ödedi", "havale", "eft", "maksu", "maksa", "maksoi", "maksettu",
     "suoritu", "tilisiirt", "付款", "汇款", "匯款", "转账", "轉賬", "支付", "款项", "款項",
 )
 

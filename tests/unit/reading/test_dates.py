@@ -46,6 +46,8 @@ DATES = [
     ("2 mei 2026", False, "2026-05-02", "2 mei 2026"),
     ("2 sept. 2026", False, "2026-09-02", "2 sept. 2026"),
     ("30 December", False, "2025-12-30", "30 December"),  # not after the message was sent
+    ("vom 3.10. über", False, "2026-10-03", "3.10."),  # de, fi, cs, pl, nb: "3.10." is a date, never 3.10
+    ("Kohdistakaa 3.10. maksamamme", False, "2026-10-03", "3.10."),
 ]
 
 
@@ -64,7 +66,8 @@ NOT_DATES = [
     "Tel 070-12 34 56",
     "Invoice G012345678 2026",
     "May 2026 invoice",
-    "02.10.",
+    "EUR 02.10.",  # money, beside its currency
+    "02.10. EUR",
 ]
 
 
