@@ -19,7 +19,7 @@ from babel.dates import get_month_names
 
 from bot.reading.folding import fold
 
-LANGUAGES = ("en", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "pl", "nb", "fi")
+LANGUAGES = ("en", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "pl", "nb", "fi", "cs", "tr")
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ DATES = [
     ("30 December", False, "2025-12-30", "30 December"),  # not after the message was sent
     ("vom 3.10. über", False, "2026-10-03", "3.10."),  # de, fi, cs, pl, nb: "3.10." is a date, never 3.10
     ("Kohdistakaa 3.10. maksamamme", False, "2026-10-03", "3.10."),
+    ("platba ze dne 3. října 2026", False, "2026-10-03", "3. října 2026"),  # cs and tr month names
+    ("3 Ekim 2026 tarihli ödeme", False, "2026-10-03", "3 Ekim 2026"),
 ]
 
 
