@@ -16,7 +16,7 @@ from functools import lru_cache
 from bot.reading.identifiers import INVOICE_WORDS
 from bot.reading.stance_words import (ALLOCATION_VERBS, ALREADY_WORDS, CONDITION_PATTERNS, CONDITION_WORDS,
                                       CONTRAST_WORDS, DOUBT_WORDS, IF_WORDS, NEGATED_VERB_PATTERNS, NEGATORS_AFTER_VERB,
-                                      NEGATORS_BEFORE, NEGATORS_JA, POSTPONE_WORDS, YET_WORDS)
+                                      NEGATORS_BEFORE, NEGATORS_JA, POSTPONE_WORDS, REMINDER_WORDS, YET_WORDS)
 from bot.reading.words import STATUS_WORDS, UNALLOCATED_WORDS, word_regex
 
 Range = tuple[int, int]
@@ -64,6 +64,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return {
         "negator": re.compile(_words(latin_negators), flags),
         "verb_after": re.compile(rf"{_TOKENS.format(n=2)}(?:{verbs})", flags),
+        "reminder": re.compile(rf"\s*(?:{_words(REMINDER_WORDS)})", flags),
         "verb_before": re.compile(rf"(?:{verbs}){_TOKENS.format(n=4)}(?:{_words(NEGATORS_AFTER_VERB)})", flags),
         "cjk": re.compile(rf"(?:{cjk_negators})[^。！？.!?]{{0,20}}?(?:{cjk_verbs})"
                           rf"|(?:{cjk_verbs})[^。！？.!?]{{0,8}}?(?:{_alternatives(NEGATORS_JA)})", flags),
@@ -100,6 +101,8 @@ def negation(clause: str, invoices: list[Range]) -> Range | None:
     for m in p["negator"].finditer(clause):
         if p["unallocated"].match(clause, m.start()) or _excludes_an_id(clause, m.end(), invoices):
             continue
+        if p["reminder"].match(clause, m.end()):
+            continue  # "don't forget to apply …" asks for it
         if after := p["verb_after"].match(clause, m.end()):
             return m.start(), after.end()
     for m in p["verb_before"].finditer(clause):

@@ -19,6 +19,14 @@ NEGATORS_BEFORE: tuple[str, ...] = (
     "不要", "请勿", "請勿", "勿", "别", "別", "不用", "不必", "暂不", "暫不", "先不",
 )
 
+# After a negator these make it a reminder, not a negation: "don't forget to apply", "n'hésitez pas".
+REMINDER_WORDS: tuple[str, ...] = (
+    "forget", "hesitate", "glöm", "glem", "glemme", "vergessen", "vergesst", "oubliez", "oublie", "hésitez",
+    "olviden", "olvide", "olvidar", "dude", "duden", "dimenticate", "dimentichi", "esitate", "esqueçam",
+    "esqueça", "hesitem", "vergeet", "aarzel", "zapomnijcie", "zapomnij", "zapomeňte", "váhejte", "unutmayın",
+    "unohtako", "unohtakaa", "epäröikö", "忘记", "忘記", "忘れ",
+)
+
 # Negators of the languages that put the verb first ("Koppla inte", "Buchen Sie … nicht",
 # "Boek niet", "affectez pas", "ordnen Sie … nicht zu").
 NEGATORS_AFTER_VERB: tuple[str, ...] = ("inte", "ej", "ikke", "ikkje", "nicht", "niet", "pas")

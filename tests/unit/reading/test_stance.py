@@ -92,6 +92,8 @@ CLEAR = [
     f"Please apply payment {PY} to invoice {G1}. Don't hesitate to contact me if you have questions.",
     f"Please apply {PY} to {G1}. No other invoices are affected.",
     f"Please apply {PY} to {G1}. If anything is unclear, let me know.",
+    f"Please don't forget to apply {PY} to {G1}.",
+    f"No olviden aplicar el pago {PY} a la factura {G1}, por favor.",
     f"Bitte ordnen Sie unsere nicht zugeordnete Zahlung {PY} der Rechnung {G1} zu.",
     f"Merci d'affecter le paiement {PY} à la facture {G1} et de laisser le reste non affecté.",
     f"Only 500.00 EUR of payment {PY} should go to invoice {G1} for now.",
