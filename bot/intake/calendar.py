@@ -33,8 +33,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.intake.mailview import (Mail, body_text, content_type, filename, is_reply_or_forward, leading,
-                                 own_parts, parameter, part_text, raw_headers)
+from bot.intake.mailview import (Mail, as_written, body_text, content_type, filename, is_reply_or_forward,
+                                 leading, own_parts, parameter, part_text, raw_headers)
 from bot.reading.folding import fold
 
 _CALENDAR_TYPES = frozenset({"text/calendar", "text/x-vcalendar", "application/ics", "application/x-ics",
@@ -50,9 +50,12 @@ _SUBJECT_PREFIX = leading(
     r"invitation|updated invitation(?: with note)?|invitation from google calendar|new event|updated event"
     r"|cancell?ed event(?: with note)?|event cancell?ed|accepted|declined|tentative(?:ly accepted)?|maybe"
     r"|new time proposed|inbjudan|uppdaterad inbjudan|inställd händelse|inställt|accepterad|accepterat"
-    r"|avböjd|avböjt|preliminär(?:t)?(?: accepterad)?|opdateret invitation|aflyst begivenhed|aflyst|accepteret"
-    r"|afvist|foreløbig(?:t accepteret)?|invitasjon|oppdatert invitasjon|avlyst(?: aktivitet)?|godtatt|avslått"
-    r"|foreløpig(?: godtatt)?|einladung|aktualisierte einladung|abgesagte[rs]? (?:termin|veranstaltung|ereignis)"
+    r"|avböjd|avböjt|preliminär(?:t)?(?: accepterad)?|opdateret invitation|aflyst begivenhed|aflyst"
+    r"|accepteret"
+    r"|afvist|foreløbig(?:t accepteret)?|invitasjon|oppdatert invitasjon|avlyst(?: aktivitet)?|godtatt"
+    r"|avslått"
+    r"|foreløpig(?: godtatt)?|einladung|aktualisierte einladung|abgesagte[rs]? (?:termin|veranstaltung"
+    r"|ereignis)"
     r"|abgesagt|angenommen|abgelehnt|vorläufig(?: angenommen)?|mit vorbehalt angenommen"
     r"|invitation mise à jour|événement annulé|annulé|accepté|refusé|provisoire|accepté provisoirement"
     r"|invitación|invitación actualizada|evento cancelado|cancelado|aceptado|rechazado|provisional"
@@ -68,20 +71,24 @@ _SUBJECT_PREFIX = leading(
     needs_separator=True,
 )
 # Google's " @ Tue Nov 3, 2026 10am - 11am (CET)", " @ tis 3 nov. 2026 10:00–11:00", " @ 2026年11月3日"
-_SUBJECT_WHEN = re.compile(r"\s@\s.{0,60}?(?:\d{1,2}(?::\d\d|\s?[ap]\.?m\b)|\d{4}|\d年|\d月|\d日)", re.IGNORECASE)
+_SUBJECT_WHEN = re.compile(r"\s@\s.{0,60}?(?:\d{1,2}(?::\d\d|\s?[ap]\.?m\b)|\d{4}|\d年|\d月|\d日)",
+                           re.IGNORECASE)
 
 _SERVICE_LINES = re.compile(fold(
     r"(?:invitation|einladung|inbjudan|invitasjon|invito|convite|uitnodiging|zaproszenie|pozvánka|kutsu"
     r"|invitación|davet)[^\n]{0,25}google[ -]?(?:calendar|kalender|agenda|kalendarz|kalendář|takvim|kalenter"
     r"|calendario)|google[ -]?(?:カレンダー|日历|日曆)[^\n]{0,6}(?:からの招待|的邀请|的邀請)"
-    r"|you are receiving this (?:courtesy )?email (?:at the account [^\n]{1,80} )?because you are an (?:attendee|guest)"
+    r"|you are receiving this (?:courtesy )?email (?:at the account [^\n]{1,80} )?"
+    r"because you are an (?:attendee|guest)"
     r"|forwarding this invitation could allow any recipient|to stop receiving future updates for this event"))
 _INVITED = re.compile(fold(
     r"(?:has|have) invited you to|you(?:'ve| have) been invited to|is inviting you to a scheduled"
-    r"|har bjudit in dig|du har bjudits in|har inviteret dig|du er blevet inviteret|har invitert deg|du er invitert"
+    r"|har bjudit in dig|du har bjudits in|har inviteret dig|du er blevet inviteret|har invitert deg"
+    r"|du er invitert"
     r"|hat (?:sie|dich) .{0,80}eingeladen|(?:sie wurden|du wurdest) .{0,80}eingeladen|lädt sie .{0,60} ein"
     r"|vous a invitée?|vous avez été invitée?|vous invite à une réunion"
-    r"|te ha invitado|le ha invitado|has sido invitad[oa]|se le ha invitado|le está invitando|te está invitando"
+    r"|te ha invitado|le ha invitado|has sido invitad[oa]|se le ha invitado|le está invitando"
+    r"|te está invitando"
     r"|ti ha invitat[oa]|sei stat[oa] invitat[oa]|ti sta invitando|la sta invitando"
     r"|convidou você|te convidou|você foi convidad[oa]|está convidando você"
     r"|heeft (?:je|u) uitgenodigd|(?:je|u) bent uitgenodigd|nodigt (?:je|u) uit"
@@ -137,14 +144,9 @@ def calendar_text(mail: Mail) -> str | None:
     text = body_text(mail.msg)
     folded = fold(text)
     if hit := _SERVICE_LINES.search(folded):
-        return f"calendar: invitation text '{_quote(text, folded, hit)}'"
+        return f"calendar: invitation text '{as_written(text, hit.group(0))}'"
     opening = "\n".join([line for line in folded.splitlines() if line.strip()][:_OPENING_LINES])
     if (hit := _INVITED.search(opening)) and (mark := _SERVICE_MARKS.search(text)):
-        return f"calendar: invitation text '{' '.join(hit.group(0).split())}' with {mark.group(0)}"
+        return f"calendar: invitation text '{as_written(text, hit.group(0))}' with {mark.group(0)}"
     return None
 
-
-def _quote(text: str, folded: str, hit: re.Match[str]) -> str:
-    """The matched words as written (fold keeps lengths for most scripts; fall back to folded)."""
-    original = text[hit.start():hit.end()] if len(text) == len(folded) else hit.group(0)
-    return " ".join(original.split())[:80]

@@ -17,10 +17,11 @@ import re
 from bot.intake.mailview import Mail
 
 _LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help", "list-subscribe", "list-archive",
-                 "list-owner", "x-mailman-version", "x-beenthere", "mailing-list", "x-mailing-list", "x-ml-name",
-                 "x-mlserver", "x-google-group-id")
+                 "list-owner", "x-mailman-version", "x-beenthere", "mailing-list", "x-mailing-list",
+                 "x-ml-name", "x-mlserver", "x-google-group-id")
 _LIST_SENDER = re.compile(r"^(?:owner-.+|.+-owner|.+-bounces(?:\+.*)?|listserv|majordomo)$")
-_LIST_RETURN_PATH = re.compile(r"^(?:owner-.+|.+-owner|.+-request|.+-bounces(?:\+.*)?|.+-return-.*|listserv|majordomo)$")
+_LIST_RETURN_PATH = re.compile(
+    r"^(?:owner-.+|.+-owner|.+-request|.+-bounces(?:\+.*)?|.+-return-.*|listserv|majordomo)$")
 
 
 def list_header(mail: Mail) -> str | None:
@@ -38,4 +39,5 @@ def list_address(mail: Mail) -> str | None:
         for _, addr in mail.addresses(field):
             if pattern.match(addr.rpartition("@")[0]):
                 return f"{field.title()}: {addr}"
-    return next((f"Delivered-To: {v}" for v in mail.values("delivered-to") if v.lower().startswith("mailing list")), None)
+    ezmlm = (v for v in mail.values("delivered-to") if v.lower().startswith("mailing list"))
+    return next((f"Delivered-To: {v}" for v in ezmlm), None)

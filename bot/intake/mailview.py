@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from email.header import decode_header, make_header
 from email.utils import getaddresses
+from itertools import accumulate
 from typing import Any, Callable
 
 from bot.reading.folding import fold
@@ -26,8 +28,10 @@ _TAGS = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<[^>]*>", re.I
 _BLOCK_TAGS = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d|/table)\b[^>]*>", re.IGNORECASE)
 # Reply and forward prefixes of the common clients: a person wrote on top of what follows them.
 _TAGS_BEFORE = r"^\s*(?:\[[^\]]{1,40}\]\s*)*"
-_REPLY = re.compile(fold(_TAGS_BEFORE + r"(?:re|aw|antw|sv|vs|odp|ynt|vá|回复|回覆|返信|答复)\s*(?:\[\d+\])?\s*[:：]"))
-_FORWARD = re.compile(fold(_TAGS_BEFORE + r"(?:fwd?|wg|tr|rv|enc|doorst|pd|i|ilt|vl|vb|转发|轉寄|転送)\s*(?:\[\d+\])?\s*[:：]"))
+_COUNT_AND_COLON = r"\s*(?:\[\d+\])?\s*[:：]"
+_REPLY = re.compile(fold(_TAGS_BEFORE + r"(?:re|aw|antw|sv|vs|odp|ynt|vá|回复|回覆|返信|答复)" + _COUNT_AND_COLON))
+_FORWARD = re.compile(fold(_TAGS_BEFORE + r"(?:fwd?|wg|tr|rv|enc|doorst|pd|i|ilt|vl|vb|转发|轉寄|転送)"
+                           + _COUNT_AND_COLON))
 
 
 def header_text(value: Any) -> str:
@@ -68,7 +72,8 @@ def content_type(part: Any) -> str:
 
 def parameter(value: str, name: str) -> str:
     """One parameter of a structured header ("method" of a Content-Type), RFC 2231 form too."""
-    hit = re.search(rf"(?:^|;)\s*{name}\*?(?:\*\d+\*?)?\s*=\s*(?:\"([^\"]*)\"|([^;\s]*))", value, re.IGNORECASE)
+    pattern = rf"(?:^|;)\s*{name}\*?(?:\*\d+\*?)?\s*=\s*(?:\"([^\"]*)\"|([^;\s]*))"
+    hit = re.search(pattern, value, re.IGNORECASE)
     if not hit:
         return ""
     found = hit.group(1) if hit.group(1) is not None else hit.group(2)
@@ -140,6 +145,18 @@ def leading(phrases: str, *, needs_separator: bool) -> re.Pattern[str]:
     """A subject-start pattern: optional gateway tags, optional bracket, then one phrase (folded)."""
     tail = r"\s*(?:[:\]】)]|$)" if needs_separator else r"\b"
     return re.compile(rf"^(?:\[[^\]]{{1,40}}\]\s*)*[\[【(]?\s*(?:{fold(phrases)}){tail}")
+
+
+def as_written(text: str, folded_match: str, limit: int = 80) -> str:
+    """The words of a match found in `fold(text)` as `text` writes them (case, accents, ß), on one line."""
+    pieces = [fold(c) for c in text]
+    ends = list(accumulate(len(p) for p in pieces))
+    words = folded_match.split()
+    hit = re.search(r"\s+".join(map(re.escape, words)), "".join(pieces)) if words else None
+    if hit is None:
+        return " ".join(folded_match.split())[:limit]
+    first, last = bisect_right(ends, hit.start()), bisect_left(ends, hit.end())
+    return " ".join(text[first:last + 1].split())[:limit]
 
 
 def is_forward(subject: str) -> bool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from bot.intake.mailview import Mail, body_text, is_forward, leading
+from bot.intake.mailview import Mail, as_written, body_text, is_forward, leading
 from bot.reading.folding import fold
 
 _OPENING_LINES = 60
@@ -30,7 +30,8 @@ _OPENING_LINES = 60
 BOUNCE_SUBJECT_WORD = leading(
     r"undeliverable|unzustellbar|nicht zustellbar|non remis|non distribuable|onbestelbaar|olevererbart"
     r"|no entregado|no se puede entregar|imposible entregar|non recapitabile|nao entregue|kan ikke leveres"
-    r"|ikke levert|kunne ikke leveres|niedostarczalne|nedorucitelne|nedoručitelné|kezbesithetetlen|toimittamaton"
+    r"|ikke levert|kunne ikke leveres|niedostarczalne|nedorucitelne|nedoručitelné|kezbesithetetlen"
+    r"|toimittamaton"
     r"|ei voitu toimittaa|teslim edilemedi|teslim edilemeyen|iletilemedi|配信不能|配信エラー|配信失敗"
     r"|メール配信エラー|メール配信失敗|メール配送エラー|配送エラー|配送失敗|宛先不明|未配信|送信エラー|送信失敗"
     r"|エラーメール|無法投遞|无法投递|無法傳遞|投递失败|邮件退回|退信|系统退信|전달되지 않음|недоставляемое|не доставлено",
@@ -38,7 +39,8 @@ BOUNCE_SUBJECT_WORD = leading(
 )
 BOUNCE_SUBJECT_PHRASE = leading(
     r"undelivered mail|undeliverable (?:mail|message)|delivery status notification|mail delivery failed"
-    r"|mail delivery failure|returned mail|failure notice|delivery (?:notification: delivery )?(?:has )?failed"
+    r"|mail delivery failure|returned mail|failure notice"
+    r"|delivery (?:notification: delivery )?(?:has )?failed"
     r"|delivery failure|message not delivered|non-?delivery (?:report|notification)|nondeliverable"
     r"|warning: could not send message|delivery delayed|mail system error|mail could not be delivered"
     r"|message delivery failure|undelivered message",
@@ -57,7 +59,8 @@ _NON_DELIVERY = re.compile(fold(
     r"|the response from the remote server was|this is the qmail-send program"
     r"|i'm afraid i wasn't able to deliver your message|the original message was received at"
     r"|-{3,} ?transcript of session follows ?-{3,}|-{3,} ?the following addresses had permanent fatal errors"
-    r"|sorry, we were unable to deliver your message|message could not be delivered to the following recipients"
+    r"|sorry, we were unable to deliver your message"
+    r"|message could not be delivered to the following recipients"
     r"|die zustellung an folgende empfänger oder gruppen ist fehlgeschlagen|\*\* adresse nicht gefunden \*\*"
     r"|diese nachricht wurde automatisch von der mail-zustellungssoftware erstellt"
     r"|la remise à ces destinataires ou groupes a échoué|\*\* adresse introuvable \*\*"
@@ -73,7 +76,7 @@ _NON_DELIVERY = re.compile(fold(
     r"|\*\* adresa nebyla nalezena \*\*|bu alıcılara veya gruplara teslim (?:başarısız oldu|edilemedi)"
     r"|\*\* adres bulunamadı \*\*|toimitus näille vastaanottajille tai ryhmille epäonnistui"
     r"|\*\* osoitetta ei löytynyt \*\*|次の受信者またはグループへの配信に失敗しました|アドレスが見つかりません"
-    r"|以下の(?:宛先|アドレス)(?:への|に)(?:メールを)?(?:配信|配送|送信)(?:に失敗しました|できませんでした)"
+    r"|以下の(?:宛先|アドレス)[^\n]{0,12}(?:配信|配送|送信)(?:に失敗しました|できませんでした)"
     r"|メールを(?:配信|配送)できませんでした|このメールは(?:メール)?配信システムから自動"
     r"|无法传递到以下收件人或组|无法传送到这些收件人或组|無法傳遞到這些收件者或群組|找不到地址"
     r"|邮件(?:无法|未能)(?:送达|投递)(?:到)?以下(?:收件人|地址)|此邮件由邮件(?:投递|传输)系统自动"))
@@ -89,7 +92,9 @@ def non_delivery_text(mail: Mail) -> str | None:
     """An MTA's non-delivery text in the opening lines of the first text part."""
     if is_forward(mail.subject):  # a person passes the bounce on; a bounce itself may carry "Re: <subject>"
         return None
-    lines = [line for line in body_text(mail.msg).splitlines() if line.strip() and not line.lstrip().startswith(">")]
-    opening = fold("\n".join(lines[:_OPENING_LINES]))
+    lines = [line for line in body_text(mail.msg).splitlines()
+             if line.strip() and not line.lstrip().startswith(">")]  # a quote is somebody else's text
+    text = "\n".join(lines[:_OPENING_LINES])
+    opening = fold(text)
     hit = _NON_DELIVERY.search(opening)
-    return f"non-delivery text '{' '.join(hit.group(0).split())[:80]}'" if hit else None
+    return f"non-delivery text '{as_written(text, hit.group(0))}'" if hit else None

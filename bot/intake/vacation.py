@@ -29,17 +29,22 @@ from __future__ import annotations
 
 import re
 
-from bot.intake.mailview import Mail, body_text, leading
+from bot.intake.mailview import Mail, as_written, body_text, leading
 from bot.reading.folding import fold
 
 _OPENING_LINES = 3
 
 AUTO_REPLY_SUBJECT = leading(
-    r"auto(?:matic|mated)?[- ]?(?:reply|response|answer)|out of (?:the )?office(?: auto-?reply| reply| notice)?"
+    r"auto(?:matic|mated)?[- ]?(?:reply|response|answer)|out of (?:the )?office(?: auto-?reply| reply"
+    r"| notice)?"
     r"|ooo|away from (?:the |my )?office|vacation(?: reply| response| notice)?|on (?:vacation|leave)|absence"
-    r"|auto|autosvar|automatiskt? svar|franvaro(?:nde|meddelande)?|fravaerende|fravær(?:ende)?|ikke på kontoret"
-    r"|fraværsmelding|fraværsbesked|abwesenheitsnotiz|automatische (?:antwort|abwesenheitsnotiz)|abwesend|abwesenheit"
-    r"|reponse automatique(?: d'absence(?: du bureau)?)?|absence du bureau|message d'absence|absente?"
+    r"|auto|autosvar|automatiskt? svar|franvaro(?:nde|meddelande)?|fravaerende|fravær(?:ende)?"
+    r"|ikke på kontoret"
+    r"|fraværsmelding|fraværsbesked|abwesenheitsnotiz|automatische (?:antwort|abwesenheitsnotiz)|abwesend"
+    r"|abwesenheit"
+    r"|reponse automatique(?: d'absence(?: du bureau)?)?|absen(?:ce|te?) du bureau|message d'absence|absente?"
+    r"|absent\(e\)|(?:en )?congés?|vacances|urlaub|im urlaub|semester|på semester|ferie|på ferie|vakantie"
+    r"|vacaciones|in ferie|férias|urlop|dovolená|loma(?:lla)?|izindeyim|tatil(?:deyim)?|休暇|休假"
     r"|respuesta automatica(?: de fuera de la oficina)?|fuera de (?:la )?oficina|risposta automatica"
     r"|fuori (?:sede|ufficio)|resposta automatica|ausente|fora do escritorio|automatisch antwoord"
     r"|afwezig(?:heidsmelding|heidsbericht)?|odpowiedz automatyczna|automatyczna odpowiedz|poza biurem"
@@ -57,7 +62,7 @@ _ABSENT = re.compile(fold(
     r"|\bi will be (?:out of (?:the )?office|away|absent|on (?:[a-z]+ )?(?:vacation|holiday|leave))"
     r" (?:until|till|through|from [^\n]{1,40} (?:until|to|through))"
     r"|this is an automat(?:ic|ed)(?:ally generated)? (?:reply|response|message|notification)"
-    r"|\bje suis (?:actuellement |en ce moment |absente? |absent\(e\) )?(?:absente?|absent\(e\)|en congés?"
+    r"|\bje suis (?:actuellement |en ce moment )?(?:(?:absente?|absent\(e\))(?: du bureau)?|en congés?"
     r"|en vacances|en déplacement|hors du bureau|en dehors du bureau|indisponible|en formation)"
     r"|\bje serai absente? (?:jusqu|du )|ceci est une réponse automatique|message d'absence"
     r"|\bich bin (?:derzeit |zurzeit |momentan |aktuell |leider |ab [^\n]{1,30} |vom [^\n]{1,40} )?"
@@ -66,7 +71,8 @@ _ABSENT = re.compile(fold(
     r"|\bich befinde mich [^\n]{0,60}(?:urlaub|außer haus|nicht im büro)|dies ist eine automatische"
     r"|\b(?:estoy|me encuentro) (?:actualmente )?(?:fuera de (?:la )?oficina|de vacaciones|ausente|de viaje"
     r"|de baja|de permiso)|esta es una respuesta automática"
-    r"|\b(?:sono|sarò) (?:attualmente )?(?:fuori (?:ufficio|sede)|in (?:ferie|vacanza|congedo|trasferta)|assente)"
+    r"|\b(?:sono|sarò) (?:attualmente )?(?:fuori (?:ufficio|sede)|in (?:ferie|vacanza|congedo|trasferta)"
+    r"|assente)"
     r"|questa è una risposta automatica|\b(?:estou|encontro-me) (?:atualmente )?(?:fora do escritório"
     r"|de férias|ausente|em viagem|de licença)|esta é uma resposta automática"
     r"|\bik ben (?:momenteel |tot [^\n]{1,40} |van [^\n]{1,40} )?(?:niet (?:op kantoor|aanwezig|bereikbaar)"
@@ -87,20 +93,25 @@ _ABSENT = re.compile(fold(
     r"|(?:这|這)是(?:一封)?自(?:动|動)回(?:复|覆)|此为自动回复"))
 # A notice's second mark: when the writer is back, whom to ask meanwhile, how they read mail.
 _NOTICE = re.compile(fold(
-    r"\buntil\b|\btill\b|\bthrough\b|back (?:on|in|at)|\breturn|urgent|limited access|no access|access to (?:my )?e-?mail"
-    r"|will (?:reply|respond|get back)|not be (?:read|forwarded)|jusqu|de retour|retour le|urgen|accès (?:limité|à mes)"
+    r"\buntil\b|\btill\b|\bthrough\b|back (?:on|in|at)|\breturn|urgent|limited access|no access"
+    r"|access to (?:my )?e-?mail"
+    r"|will (?:reply|respond|get back)|not be (?:read|forwarded)|jusqu|de retour|retour le|urgen"
+    r"|accès (?:limité|à mes)"
     r"|répondrai|\bbis\b|zurück|dringend|eingeschränkt|kein(?:en)? zugriff|beantworte|wieder im büro|hasta"
-    r"|de vuelta|regres|acceso limitado|responderé|fino al|rientr|accesso limitato|risponderò|\baté\b|de volta"
+    r"|de vuelta|regres|acceso limitado|responderé|fino al|rientr|accesso limitato|risponderò|\baté\b"
+    r"|de volta"
     r"|retorno|acesso limitado|responderei|\btot\b|\bt/m\b|terug|weer aanwezig|spoed|beperkte toegang"
     r"|beantwoord|\btill\b|t\.o\.m|tillbaka|åter|brådskande|begränsad tillgång|besvara|\btil og med\b|tilbage"
-    r"|tilbake|haster|begrænset adgang|begrenset tilgang|besvare|\bdo\b|wracam|powrot|pilne|ograniczony dostęp"
+    r"|tilbake|haster|begrænset adgang|begrenset tilgang|besvare|\bdo\b|wracam|powrot|pilne"
+    r"|ograniczony dostęp"
     r"|odpowiem|vracím|návrat|naléhav|omezený přístup|odpovím|kadar|döneceğim|dönüşümde|acil|sınırlı erişim"
     r"|yanıt vereceğim|\basti\b|saakka|palaan|kiireellis|rajoitettu|vastaan|まで|戻り|復帰|急ぎ|至急|返信いたします"
     r"|ご連絡いたします|至\s?\d|之前|返回|回来|回來|紧急|緊急|回复您|回覆您"))
 # Something a request names: an id like PY40028173 or G012345678 (not "tel 0701234567"), or "invoice 4711".
 _NAMES_ITEM = re.compile(fold(
     r"\b(?!(?:on|at|to|or|tel|mob|fax|ph|nr|no)\b)[a-z]{1,3}[- ]?\d{6,}\b"
-    r"|(?:invoice|faktura|rechnung|facture|factura|fattura|fatura|factuur|lasku|payment|betalning|zahlung|paiement|pago|pagamento|betaling|płatność|platba|ödeme|maksu)\s*(?:no\.?|nr\.?|#)?\s*\d{4,}"
+    r"|(?:invoice|faktura|rechnung|facture|factura|fattura|fatura|factuur|lasku|payment|betalning|zahlung"
+    r"|paiement|pago|pagamento|betaling|płatność|platba|ödeme|maksu)\s*(?:no\.?|nr\.?|#)?\s*\d{4,}"
     r"|請求書|发票|發票|支払|付款"))
 # Where the writer's own text ends: a quote, or the header block of the message it answers.
 _QUOTE_START = re.compile(fold(
@@ -109,7 +120,7 @@ _QUOTE_START = re.compile(fold(
     r"|opprinnelig melding|wiadomość oryginalna|původní zpráva|orijinal ileti|alkuperäinen viesti)"
     r"|_{10,}|(?:from|von|de|från|fra|van|od|da|lähettäjä|kimden|发件人|寄件者|差出人)\s*[:：]"
     r"|on .{4,80} wrote:|le .{4,80} a écrit|am .{4,80} schrieb|el .{4,80} escribió|il .{4,80} ha scritto"
-    r"|em .{4,80} escreveu|op .{4,80} schreef|den .{4,80} skrev)"), re.MULTILINE)
+    r"|em .{4,80} escreveu|op .{4,80} schreef|den .{4,80} skrev|w dniu .{4,80} napisał)"), re.MULTILINE)
 
 
 def vacation_subject(mail: Mail) -> str | None:
@@ -119,12 +130,13 @@ def vacation_subject(mail: Mail) -> str | None:
 
 def vacation_opening(mail: Mail) -> str | None:
     """Route 2 of the module's rule: an absence in the opening lines, a notice's mark, no ids."""
-    own = fold(body_text(mail.msg))
+    text = body_text(mail.msg)
+    own = fold(text)
     if quote := _QUOTE_START.search(own):
         own = own[:quote.start()]
     lines = [line.strip() for line in own.splitlines() if line.strip()]
-    opening = " ".join(lines[:_OPENING_LINES])
+    opening = "\n".join(lines[:_OPENING_LINES])
     absent = _ABSENT.search(opening)
     if absent is None or _NOTICE.search(" ".join(lines)) is None or _NAMES_ITEM.search(own):
         return None
-    return f"out-of-office text '{' '.join(absent.group(0).split())[:80]}'"
+    return f"out-of-office text '{as_written(text, absent.group(0))}'"

@@ -20,8 +20,9 @@ CONTROL = "person_meeting_mentioned_request"  # Ann asks for PY00000002 -> G0000
 
 def golden() -> dict[str, tuple[bytes, dict | None]]:
     """name -> (raw bytes, expected machine verdict or None)."""
-    return {p.stem: (p.read_bytes(), json.loads(p.with_suffix(".json").read_text(encoding="utf-8"))["machine"])
-            for p in sorted(GOLDEN.glob("*.eml"))}
+    def expected(path: Path) -> dict | None:
+        return json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["machine"]
+    return {p.stem: (p.read_bytes(), expected(p)) for p in sorted(GOLDEN.glob("*.eml"))}
 
 
 def message_id(raw: bytes) -> str:
@@ -31,7 +32,7 @@ def message_id(raw: bytes) -> str:
 def test_machine_mail_told_by_its_content_is_ignored_and_never_answered(world):
     cases = golden()
     machine = {name: case for name, case in cases.items() if case[1] is not None}
-    assert len(machine) >= 9
+    assert len(machine) >= 25
     for raw, _ in machine.values():
         world.deliver(raw)
     world.deliver(cases[CONTROL][0])

@@ -8,7 +8,8 @@ import pytest
 from bot.model import Reason
 from tests.unit.intake.test_classify import encoded, mail, multipart, verdict
 
-ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:{method}\r\nBEGIN:VEVENT\r\nSUMMARY:PY40028173\r\nEND:VEVENT\r\nEND:VCALENDAR"
+ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:{method}\r\nBEGIN:VEVENT\r\nSUMMARY:PY40028173\r\n"
+       "END:VEVENT\r\nEND:VCALENDAR")
 BODY = "Agenda: walk through how payment PY40028173 relates to invoice G012345678."
 
 
@@ -21,14 +22,16 @@ def evidence(msg) -> str | None:
 @pytest.mark.parametrize("method", ["REQUEST", "CANCEL", "REPLY", "COUNTER", "PUBLISH", "ADD", "REFRESH",
                                     "DECLINECOUNTER"])
 def test_every_itip_method_in_a_calendar_part_is_calendar_mail(method: str) -> None:
-    msg = multipart("alternative", [("text/plain", BODY), (f"text/calendar; method={method}", ICS.format(method=method))])
+    calendar = (f"text/calendar; method={method}", ICS.format(method=method))
+    msg = multipart("alternative", [("text/plain", BODY), calendar])
     assert evidence(msg) == f"calendar: text/calendar part, METHOD:{method}"
 
 
 @pytest.mark.parametrize(("ctype", "disposition", "expected"), [
     ("text/calendar", "", "calendar: text/calendar part, METHOD:REQUEST"),
     ("text/x-vcalendar", "", "calendar: text/x-vcalendar part, METHOD:REQUEST"),
-    ("application/ics; name=invite.ics", "", "calendar: attachment invite.ics (application/ics), METHOD:REQUEST"),
+    ("application/ics; name=invite.ics", "",
+     "calendar: attachment invite.ics (application/ics), METHOD:REQUEST"),
     ("application/octet-stream", 'attachment; filename="Meeting.ICS"',
      "calendar: attachment Meeting.ICS (application/octet-stream), METHOD:REQUEST"),
     ("application/octet-stream", "attachment; filename*=utf-8''m%C3%B6te.vcs",
@@ -36,10 +39,12 @@ def test_every_itip_method_in_a_calendar_part_is_calendar_mail(method: str) -> N
     ("application/octet-stream", "attachment; filename=agenda.dat",
      "calendar: attachment agenda.dat (application/octet-stream), METHOD:REQUEST"),
 ])
-def test_calendar_parts_and_attachments_anywhere_in_the_tree(ctype: str, disposition: str, expected: str) -> None:
+def test_calendar_parts_and_attachments_anywhere_in_the_tree(ctype: str, disposition: str,
+                                                             expected: str) -> None:
     part = f"{ctype}\r\nContent-Disposition: {disposition}" if disposition else ctype
-    inner = "Content-Type: multipart/alternative; boundary=\"in\"\r\n\r\n--in\r\nContent-Type: text/plain\r\n\r\n" \
-            f"{BODY}\r\n--in\r\nContent-Type: {part}\r\n\r\n{ICS.format(method='REQUEST')}\r\n--in--"
+    inner = "Content-Type: multipart/alternative; boundary=\"in\"\r\n\r\n" \
+            f"--in\r\nContent-Type: text/plain\r\n\r\n{BODY}\r\n" \
+            f"--in\r\nContent-Type: {part}\r\n\r\n{ICS.format(method='REQUEST')}\r\n--in--"
     nested = multipart("mixed", [("text/plain", "See below."), ('multipart/related; boundary="rel"',
                                   f"--rel\r\n{inner}\r\n--rel--")])
     assert evidence(nested) == expected
@@ -65,10 +70,14 @@ GOOGLE_SUBJECTS = [
     "Updated invitation with note: Review @ Wed Nov 4, 2026 2:30pm - 3pm (GMT)",
     "Canceled event: Review @ Wed Nov 4, 2026 2pm - 3pm (GMT)", "Accepted: Review @ Wed Nov 4, 2026 2pm",
     "Declined: Review @ Wed Nov 4, 2026 2pm", "Tentatively accepted: Review @ Wed Nov 4, 2026 14:00",
-    "Inbjudan: Genomgång @ tis 3 nov. 2026 10:00 - 11:00 (CET)", "Invitation: Gennemgang @ tir. 3. nov. 2026 10.00",
-    "Invitasjon: Gjennomgang @ tir. 3. nov. 2026 10:00", "Einladung: Zuordnung @ Di. 3. Nov. 2026 10:00 - 11:00 (MEZ)",
-    "Aktualisierte Einladung: Zuordnung @ Di. 3. Nov. 2026 10:00", "Invitation : Affectation @ mar. 3 nov. 2026 10:00",
-    "Invitación: Asignación @ mar 3 nov 2026 10:00 - 11:00 (CET)", "Invito: Assegnazione @ mar 3 nov 2026 10:00",
+    "Inbjudan: Genomgång @ tis 3 nov. 2026 10:00 - 11:00 (CET)",
+    "Invitation: Gennemgang @ tir. 3. nov. 2026 10.00",
+    "Invitasjon: Gjennomgang @ tir. 3. nov. 2026 10:00",
+    "Einladung: Zuordnung @ Di. 3. Nov. 2026 10:00 - 11:00 (MEZ)",
+    "Aktualisierte Einladung: Zuordnung @ Di. 3. Nov. 2026 10:00",
+    "Invitation : Affectation @ mar. 3 nov. 2026 10:00",
+    "Invitación: Asignación @ mar 3 nov 2026 10:00 - 11:00 (CET)",
+    "Invito: Assegnazione @ mar 3 nov 2026 10:00",
     "Convite: Alocação @ ter 3 de nov de 2026 10:00", "Uitnodiging: Toewijzing @ di 3 nov. 2026 10:00",
     "Zaproszenie: Przypisanie @ wt. 3 lis 2026 10:00", "招待: 入金の確認 @ 2026年11月3日(火) 10:00～11:00 (JST)",
     "Pozvánka: Přiřazení @ út 3. lis 2026 10:00", "Davet: Eşleştirme @ 3 Kas 2026 Sal 10:00",
@@ -88,9 +97,13 @@ INVITATION_OPENINGS = [
     "Ann Admin is inviting you to a scheduled Zoom meeting.", "Ann Admin har bjudit in dig till en händelse",
     "Ann Admin har inviteret dig til en begivenhed", "Ann Admin har invitert deg til en aktivitet",
     "Ann Admin hat Sie zu einem Termin eingeladen", "Ann Admin vous a invité à un événement",
-    "Ann Admin te ha invitado a un evento", "Ann Admin ti ha invitato a un evento", "Ann Admin convidou você para um evento",
+    "Ann Admin te ha invitado a un evento",
+    "Ann Admin ti ha invitato a un evento",
+    "Ann Admin convidou você para um evento",
     "Ann Admin heeft je uitgenodigd voor een afspraak", "Ann Admin zaprosił Cię na wydarzenie",
-    "Ann Admin vás pozval na událost", "Ann Admin sizi bir etkinliğe davet etti", "Ann Admin on kutsunut sinut tapahtumaan",
+    "Ann Admin vás pozval na událost",
+    "Ann Admin sizi bir etkinliğe davet etti",
+    "Ann Admin on kutsunut sinut tapahtumaan",
     "Ann Adminさんがあなたを予定に招待しました", "Ann Admin 邀请您参加活动",
 ]
 
@@ -114,19 +127,24 @@ def test_the_footers_only_calendar_services_write(footer: str) -> None:
 
 
 PERSON_MAIL = {
-    "meeting mentioned": mail(body="As discussed in our meeting on Tuesday, please allocate PY40028173 to G012345678."),
+    "meeting mentioned":
+        mail(body="As discussed in our meeting on Tuesday, please allocate PY40028173 to G012345678."),
     "meeting subject": mail({"Subject": "Meeting follow-up: apply PY40028173 to G012345678"}),
     "invitation subject without @ time": mail({"Subject": "Invitation: allocate PY40028173 to G012345678"}),
-    "accepted subject without @ time": mail({"Subject": "Accepted: your proposal, apply PY40028173 to G012345678"}),
+    "accepted subject without @ time":
+        mail({"Subject": "Accepted: your proposal, apply PY40028173 to G012345678"}),
     "email address in subject": mail({"Subject": "Invitation: ann@partner.example 2026"}),
-    "invited, no calendar link": mail(body="Ann has invited you to an event next week. Apply PY40028173 to G012345678."),
-    "calendar link, no invitation": mail(body="Apply PY40028173 to G012345678. Book a call: https://calendar.google.com/x"),
+    "invited, no calendar link":
+        mail(body="Ann has invited you to an event next week. Apply PY40028173 to G012345678."),
+    "calendar link, no invitation":
+        mail(body="Apply PY40028173 to G012345678. Book a call: https://calendar.google.com/x"),
     "reply to an invitation": mail({"Subject": "Re: Invitation: Review @ Wed Nov 4, 2026 2pm"},
                                    "Apply PY40028173 to G012345678.\n\n> Invitation from Google Calendar"),
     "forward of an invitation text": mail({"Subject": "Fwd: Invitation: Review @ Wed Nov 4, 2026 2pm"},
                                           "Please apply PY40028173 to G012345678.\n\n"
                                           "Ann has invited you to an event\nhttps://calendar.google.com/x"),
-    "the word VCALENDAR in text": mail(body="Our ERP exports BEGIN:VCALENDAR files; apply PY40028173 to G012345678."),
+    "the word VCALENDAR in text":
+        mail(body="Our ERP exports BEGIN:VCALENDAR files; apply PY40028173 to G012345678."),
 }
 
 

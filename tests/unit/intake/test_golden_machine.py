@@ -26,7 +26,7 @@ def verdict(path: Path) -> dict | None:
 
 def test_there_are_golden_cases_of_each_kind() -> None:
     names = [p.stem for p in CASES]
-    for kind in ("calendar_", "person_"):
+    for kind in ("calendar_", "vacation_", "bounce_", "list_", "person_"):
         assert any(n.startswith(kind) for n in names), kind
 
 
