@@ -11,7 +11,9 @@ else's mail, e.g. a bounce a person forwards or an invitation they pass on.
 """
 from __future__ import annotations
 
+import binascii
 import html
+import quopri
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -102,23 +104,40 @@ def own_parts(msg: Any) -> list[Any]:
     return found
 
 
+def _opening_bytes(part: Any, limit: int) -> bytes | None:
+    """The first `limit` decoded bytes of a leaf part, decoding only as much of the transfer
+    encoding as that needs: a 30 MB attachment is never decoded whole to sniff its start."""
+    try:
+        raw = part.get_payload()
+    except Exception:
+        return None
+    if not isinstance(raw, str):
+        return None
+    encoding = token(raw_headers(part).get("content-transfer-encoding", ["7bit"])[0])
+    if encoding == "base64":
+        chars = "".join(raw[: limit * 2].split())
+        return binascii.a2b_base64(chars[: len(chars) // 4 * 4] or "")[:limit]
+    if encoding == "quoted-printable":
+        return quopri.decodestring(raw[: limit * 3].encode("ascii", "replace"))[:limit]
+    try:
+        return raw[:limit].encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return raw[:limit].encode("utf-8", "surrogateescape")
+
+
 def part_text(part: Any, limit: int = _MAX_BODY_BYTES) -> str:
     """The decoded text of a leaf part (its first `limit` bytes), in its declared charset or UTF-8."""
     try:
-        payload = part.get_payload(decode=True)
-    except Exception:
+        payload = _opening_bytes(part, limit)
+    except (binascii.Error, ValueError):
         payload = None
-    if not isinstance(payload, bytes):
-        try:
-            raw = part.get_payload()
-        except Exception:
-            return ""
-        return raw[:limit] if isinstance(raw, str) else ""
+    if payload is None:
+        return ""
     charset = parameter(raw_headers(part).get("content-type", [""])[0], "charset") or "utf-8"
     try:
-        return payload[:limit].decode(charset, "replace")
+        return payload.decode(charset, "replace")
     except (LookupError, ValueError):
-        return payload[:limit].decode("utf-8", "replace")
+        return payload.decode("utf-8", "replace")
 
 
 def html_text(markup: str) -> str:
