@@ -11,7 +11,8 @@ from functools import lru_cache
 from typing import Protocol
 
 from bot.reading.identifiers import INVOICE_WORDS
-from bot.reading.words import ALLOCATE_VERBS, NEGATIONS, NEGATIONS_AFTER, REQUEST_OPENERS, STATUS_WORDS, word_regex
+from bot.reading.words import (ALLOCATE_VERBS, NEGATIONS, NEGATIONS_AFTER, NEGATIONS_AFTER_WORD, REQUEST_OPENERS,
+                                STATUS_WORDS, word_regex)
 
 
 class Found(Protocol):
@@ -49,10 +50,18 @@ def _negated_before() -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def _negated_after() -> re.Pattern[str]:
+    words = "|".join(NEGATIONS_AFTER_WORD)
+    return re.compile(rf"\s*(?:[^\W\d_]+\s+){{0,2}}(?:{words})(?![^\W\d_])", re.IGNORECASE)
+
+
 def is_negated(text: str, start: int, end: int) -> bool:
     """Whether the id at text[start:end] is named to be left alone ("… and not G2", "statt G2")."""
     before = _negated_before().search(text[max(0, start - 60) : start])
-    return bool(before and not before.group("yet")) or text[end:].lstrip().startswith(NEGATIONS_AFTER)
+    after = text[end : end + 60]
+    return bool(before and not before.group("yet")) or after.lstrip().startswith(NEGATIONS_AFTER) \
+        or bool(_negated_after().match(after))
 
 
 _CLAUSE_BREAK = re.compile(r"[,;、]|\s(?:and|und|och|og|et|y|e|en|i|oraz|sowie|samt|as well as)\s", re.IGNORECASE)

@@ -3,7 +3,9 @@
 "Please do NOT allocate PY… to G…" names G… only to withdraw it, and "Don't apply it to G1,
 apply it to G2 instead" asks for G2 alone: a clause that negates an allocation verb
 withdraws the invoices it names, and so do the clauses after it until one turns ("but",
-"instead", its own verb). A postponement ("not yet", "wait", "hold off"), a condition
+"instead", its own verb first, a statement of its own). So does a clause that denies an
+invoice without a verb of allocating: a correction ("PY… is not for invoice G1, but for G2",
+"…, ne G1", "不是G1"). A postponement ("not yet", "wait", "hold off"), a condition
 ("once we confirm", "unless", "if it has not been applied") or a doubt ("hmm, or was it G2?",
 "let me double-check") means the mail does not ask for this allocation now: the whole request
 is held for a person. Read from words (stance_words.py); where a rule is unsure it holds.
@@ -15,8 +17,9 @@ from functools import lru_cache
 
 from bot.reading.identifiers import INVOICE_WORDS
 from bot.reading.stance_words import (ALLOCATION_VERBS, ALREADY_WORDS, CONDITION_PATTERNS, CONDITION_WORDS,
-                                      CONTRAST_WORDS, DOUBT_WORDS, IF_WORDS, NEGATED_VERB_PATTERNS, NEGATORS_AFTER_VERB,
-                                      NEGATORS_BEFORE, NEGATORS_JA, POSTPONE_WORDS, REMINDER_WORDS, YET_WORDS)
+                                      CONTRAST_WORDS, DOUBT_WORDS, IF_WORDS, NEGATED_VERB_PATTERNS,
+                                      NEGATORS_AFTER_VERB, NEGATORS_BEFORE, NEGATORS_JA, NEGATORS_OF_A_NAMING,
+                                      POSTPONE_WORDS, REMINDER_WORDS, YET_WORDS)
 from bot.reading.words import STATUS_WORDS, UNALLOCATED_WORDS, word_regex
 
 Range = tuple[int, int]
@@ -54,6 +57,15 @@ def _words(words: tuple[str, ...]) -> str:
     return "|".join(parts)
 
 
+def _naming_negators() -> tuple[str, ...]:
+    return tuple(w for w in NEGATORS_BEFORE if w != "mai") + NEGATORS_OF_A_NAMING  # "Mai" is also May
+
+
+def _stems() -> str:
+    latin = _alternatives([s for s in _ALLOCATION_STEMS if not _is_cjk(s)])
+    return rf"{_START}(?:{latin})|{_alternatives([s for s in _ALLOCATION_STEMS if _is_cjk(s)])}"
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
     verbs = _words(ALLOCATION_VERBS)
@@ -68,11 +80,21 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "verb_before": re.compile(rf"(?:{verbs}){_TOKENS.format(n=4)}(?:{_words(NEGATORS_AFTER_VERB)})", flags),
         "cjk": re.compile(rf"(?:{cjk_negators})[^。！？.!?]{{0,20}}?(?:{cjk_verbs})"
                           rf"|(?:{cjk_verbs})[^。！？.!?]{{0,8}}?(?:{_alternatives(NEGATORS_JA)})", flags),
+        "state_after": re.compile(rf"\S*{_TOKENS.format(n=4)}(?:{_stems()})", flags),
+        "yet_beside": re.compile(rf"\s+(?:{_words(YET_WORDS)})", flags),
+        "yet_before": re.compile(rf"(?:{_words(YET_WORDS)})\s+$", flags),
+        "word": re.compile(r"[^\W\d_]+"),
+        "invoice_word": re.compile(rf"(?:{'|'.join(INVOICE_WORDS)})\w{{0,3}}", flags),
+        "naming_negator": re.compile(_words(_naming_negators()), flags),
+        # up to five words between a negator and the id it denies ("n'est pas pour la facture G1")
+        "naming_gap": re.compile(r"(?:\s+[^\s\d]+){0,5}?[\s:#№-]*|[^\s\d。，,.;；!?！？]{0,12}", flags),
+        "word_before": re.compile(r"[^\W\d_]\s*$"),
         "negated_verb": re.compile("|".join(rf"{_START}(?:{p}){_END}" for p in NEGATED_VERB_PATTERNS), flags),
         "any_negator": re.compile(rf"{_words(NEGATORS_BEFORE)}|{_alternatives(NEGATORS_JA)}"
                                   rf"|{'|'.join(NEGATED_VERB_PATTERNS)}", flags),
         "unallocated": word_regex(UNALLOCATED_WORDS),  # "nicht zugeordnete": at a word beginning
-        "exclusion_gap": re.compile(rf"(?:\s+(?:{'|'.join(INVOICE_WORDS)}|[^\W\d_]{{1,3}})){{0,3}}[\s:#№-]*", flags),
+        "exclusion_gap": re.compile(rf"(?:\s+(?:{'|'.join(INVOICE_WORDS)}|[^\W\d_]{{1,3}})){{0,3}}[\s:#№-]*",
+                                    flags),
         "contrast": re.compile(_words(CONTRAST_WORDS), flags),
         "verb": re.compile(verbs, flags),
         "doubt": re.compile(_words(DOUBT_WORDS), flags),
@@ -81,9 +103,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "yet": re.compile(_words(YET_WORDS), flags),
         "if": re.compile(rf"(?:{_words(IF_WORDS)}){_TOKENS.format(n=6)}(?:{_words(ALREADY_WORDS)}"
                          rf"|{_words(NEGATORS_BEFORE)})", flags),
-        "stem": re.compile(rf"{_START}(?:{_alternatives([s for s in _ALLOCATION_STEMS if not _is_cjk(s)])})"
-                           rf"|{_alternatives([s for s in _ALLOCATION_STEMS if _is_cjk(s)])}", flags),
-        "clause": re.compile(rf"[,;:]\s|\s[–—-]\s|[，；：、]|\s(?=(?:{_words(CONTRAST_WORDS)}))", flags),
+        "stem": re.compile(_stems(), flags),
+        # "，" is "," after NFKC, often with no space after it in Chinese
+        "clause": re.compile(rf"[,;:]\s|[,;:](?=[\u3000-\u9fff])|\s[–—-]\s|[，；：、]"
+                             rf"|\s(?=(?:{_words(CONTRAST_WORDS)}))", flags),
     }
 
 
@@ -114,6 +137,34 @@ def negation(clause: str, invoices: list[Range]) -> Range | None:
     return found[0].span() if found else None
 
 
+def denial(clause: str, invoices: list[Range]) -> Range | None:
+    """Where `clause` says an invoice is not the one, with or without a verb of allocating ("the
+    payment is not for invoice G1", "skal ikke placeres på G1", "…, ne G2", "不是G2"), or None.
+    A negator that describes the payment's state ("not yet allocated") or an allocation that
+    did not happen ("has not been applied to G1") denies nothing; "Invoice No G1" is a number."""
+    p = _patterns()
+    for m in p["naming_negator"].finditer(clause):
+        if p["unallocated"].match(clause, m.start()) or p["reminder"].match(clause, m.end()):
+            continue
+        if clause[m.start() - 1 : m.start()] == "-" or _is_not_yet(clause, m):
+            continue  # "apliquem-no": a pronoun glued to the verb; "not yet on G1": a state
+        if any(start < m.start() for start, _ in invoices):
+            continue  # "G1 and not G2": phrases.is_negated leaves G2 alone, G1 stays asked for
+        for start, _ in invoices:
+            gap = clause[m.end():start]
+            if start < m.end() or not p["naming_gap"].fullmatch(gap) or p["stem"].search(gap):
+                continue
+            if m.group().lower() == "no" and not gap.strip() and p["word_before"].search(clause, 0, m.start()):
+                continue
+            return m.start(), m.end()
+    return None
+
+
+def _is_not_yet(text: str, negator: re.Match[str]) -> bool:
+    p = _patterns()
+    return bool(p["yet_beside"].match(text, negator.end()) or p["yet_before"].search(text[:negator.start()]))
+
+
 def clauses(text: str) -> list[Range]:
     """The clauses of a sentence: cut at commas, semicolons, dashes and before "but"."""
     bounds = [0] + [m.end() if m.group().strip() else m.start() for m in _patterns()["clause"].finditer(text)]
@@ -131,14 +182,29 @@ def withdrawn(text: str, invoices: list[Range]) -> tuple[list[Range], Range | No
     for start, end in clauses(text):
         clause = text[start:end]
         local = [(s - start, e - start) for s, e in invoices if start <= s < end]
-        cue = negation(clause, local)
+        cue = negation(clause, local) or denial(clause, local)
         if cue:
             negated, first = True, first or (start + cue[0], start + cue[1])
-        elif negated and (p["contrast"].search(clause) or p["verb"].search(clause)):
+        elif negated and _turns(clause, local):
             negated = False
         if negated:
             parts.append((start, end))
     return parts, first
+
+
+def _turns(clause: str, invoices: list[Range]) -> bool:
+    """Whether a clause after a withdrawn one says something of its own ("…, but to G2", "apply
+    it to G2", "it belongs to G2") rather than going on with the list withdrawn ("…, G2 or G3",
+    "…, G2 oder G3 buchen", "…, G2 or any other invoice")."""
+    p = _patterns()
+    if p["contrast"].search(clause):
+        return True
+    first_id = min((s for s, _ in invoices), default=len(clause))
+    if (verb := p["verb"].search(clause)) and verb.start() < first_id:
+        return True
+    words = [w for w in p["word"].findall(clause, 0, first_id)
+             if len(w) > 4 and not (p["invoice_word"].fullmatch(w) or p["stem"].match(w))]
+    return bool(words)  # a statement of its own before the id: "it belongs to G2", "corresponde a G2"
 
 
 def is_status_question(text: str) -> bool:
@@ -163,5 +229,13 @@ def hedge(text: str, *, about_allocation: bool) -> Range | None:
     if found := p["if"].search(text):
         return found.span()
     yet = p["yet"].search(text)
-    negators = [m for m in p["any_negator"].finditer(text) if not p["unallocated"].match(text, m.start())]
+    negators = [m for m in p["any_negator"].finditer(text)
+                if not (p["unallocated"].match(text, m.start()) or _states(text, m.end()))]
     return yet.span() if yet and negators else None  # "noch nicht zugeordnet" is a state, not a delay
+
+
+def _states(text: str, end: int) -> bool:
+    """Whether the negator ending at `end` tells what has not happened ("n'a pas encore été
+    affecté", "has not yet been applied"): a word of allocating follows that is no verb asking."""
+    p = _patterns()
+    return bool(p["state_after"].match(text, end)) and not p["verb_after"].match(text, end)

@@ -19,6 +19,13 @@ NEGATORS_BEFORE: tuple[str, ...] = (
     "不要", "请勿", "請勿", "勿", "别", "別", "不用", "不必", "暂不", "暫不", "先不",
 )
 
+# Negators that say an invoice is not the one ("is not for invoice G1", "ne G2", "不是G2"), beside
+# those above; "mai" (also a month) is left out there.
+NEGATORS_OF_A_NAMING: tuple[str, ...] = (
+    "nor", "neither", "doesn't", "doesn’t", "isn't", "isn’t", "aren't", "aren’t", "wasn't", "wasn’t", "není", "nejsou",
+    "nepatří", "netýká", "nesouvisí", "nebyla", "nebyl", "不是", "并非", "並非", "不属于", "不屬於", "而非",
+)
+
 # After a negator these make it a reminder, not a negation: "don't forget to apply", "n'hésitez pas".
 REMINDER_WORDS: tuple[str, ...] = (
     "forget", "hesitate", "glöm", "glem", "glemme", "vergessen", "vergesst", "oubliez", "oublie", "hésitez",
@@ -32,7 +39,7 @@ REMINDER_WORDS: tuple[str, ...] = (
 NEGATORS_AFTER_VERB: tuple[str, ...] = ("inte", "ej", "ikke", "ikkje", "nicht", "niet", "pas")
 
 # Japanese negates after the verb: 充当しないでください, 消込は控えてください.
-NEGATORS_JA: tuple[str, ...] = ("ないで", "ないよう", "なさらないで", "せずに", "控え")
+NEGATORS_JA: tuple[str, ...] = ("ないで", "ないよう", "なさらないで", "せずに", "控え", "不要", "必要ありません")
 
 # The verbs of allocating, as a partner writes them when asking (imperative, infinitive, the
 # modal passive "should not be applied"); past participles are left out, as "not allocated"
@@ -61,7 +68,8 @@ ALLOCATION_VERBS: tuple[str, ...] = (
     # es
     "aplicar", "apliquen", "aplique", "asignar", "asignen", "asigne", "imputar", "imputen", "impute",
     "conciliar", "concilien", "utilizar", "utilicen", "utilice", "usar", "usen", "registrar", "registren",
-    "proceder", "procedan",
+    "proceder", "procedan", "aplíquenlo", "aplíquelo", "aplicarlo", "asígnenlo", "asígnelo", "asignarlo",
+    "impútenlo", "impútelo", "imputarlo",
     # it
     "applicare", "applicate", "applichi", "abbinare", "abbinate", "abbini", "imputare", "imputate", "imputi",
     "assegnare", "assegnate", "assegni", "allocare", "allocate", "allochi", "associare", "associate",
@@ -205,8 +213,8 @@ DOUBT_WORDS: tuple[str, ...] = (
 
 # A clause that turns from a withdrawn allocation to the one meant ("…, but to G2", "…, sondern").
 CONTRAST_WORDS: tuple[str, ...] = (
-    "but", "instead", "rather", "utan", "istället", "i stället", "men", "i stedet", "sondern", "stattdessen",
-    "aber", "mais", "plutôt", "pero", "sino", "en cambio", "ma", "bensì", "invece", "mas", "em vez", "maar",
+    "but", "instead", "rather", "in its place", "utan", "istället", "i stället", "men", "i stedet", "sondern", "stattdessen",
+    "aber", "mais", "plutôt", "pero", "sino", "en cambio", "en su lugar", "en lugar de eso", "ma", "bensì", "invece", "mas", "em vez", "maar",
     "ale", "lecz", "tylko", "nýbrž", "ale", "místo toho", "ama", "fakat", "bunun yerine", "vaan", "mutta",
     "sen sijaan", "但", "而是", "改为", "改為", "ではなく", "代わりに",
 )

@@ -62,7 +62,7 @@ REQUEST_OPENERS: tuple[str, ...] = (
     "potreste", "potete", "potrebbe", "potresti",
     "poderiam", "podem", "poderia", "pode",
     "kunt u", "kunnen jullie", "zou u", "zouden jullie", "wilt u", "willen jullie",
-    "kan i", "kunne i", "vil i", "vil du", "kunne du",
+    "kan i", "kunne i", "vil i", "vil du", "kunne du", "kan dere", "kunne dere", "vil dere",
     "czy mogą", "czy mogliby", "czy moglibyście", "czy może", "czy mogłaby", "czy mógłby",
     "いただけますか", "いただけませんか", "頂けますか", "頂けませんか", "くださいますか", "お願いできますか",
     "mohli byste", "mohl byste", "mohla byste", "můžete", "mohli bychom vás požádat", "misiniz", "mısınız",
@@ -134,6 +134,8 @@ NEGATIONS: tuple[str, ...] = (
     "niet", "in plaats van", "behalve", "ikke", "i stedet for", "undtagen", "nie", "zamiast", "oprócz",
 )
 NEGATIONS_AFTER: tuple[str, ...] = ("ではなく", "じゃなく", "以外")
+# Turkish denies after the invoice's word: "G1 faturasına değil, G2 faturasına".
+NEGATIONS_AFTER_WORD: tuple[str, ...] = ("değil", "degil")
 
 # A remittance table's column of the amount paid per invoice (not the invoice's own amount).
 PAID_COLUMN_WORDS: tuple[str, ...] = (

@@ -32,6 +32,10 @@ def asked(body: str) -> list[str]:
 HELD = [
     # negation, postponement, condition
     f"Please do NOT allocate payment {PY} to invoice {G1} yet; we will tell you which invoice.",
+    f"Bitte die Zahlung {PY} nicht auf {G1} oder {G2} buchen.",
+    f"Bitte buchen Sie {PY} nicht auf {G1}, {G2} oder eine andere Rechnung.",
+    f"Please don't apply {PY} to {G1}, nor to {G2}.",
+    f"Payment {PY} is not for {G1}, {G2} or any other invoice of ours.",
     f"Don't apply {PY} to {G1}.",
     f"Please wait before applying {PY} to {G1}, our controller still has to approve it.",
     f"Please hold off on allocating {PY} to {G1}.",
@@ -78,6 +82,28 @@ CORRECTED = [
     (f"Koppla inte {PY} till {G1}, utan till {G2}.", [G2]),
     (f"Bitte {PY} nicht auf {G1} buchen, sondern auf {G2}.", [G2]),
     (f"Correction: not {G1} but {G2}, payment {PY}.", [G2]),
+    (f"Don't apply {PY} to {G1}, it belongs to invoice {G2}.", [G2]),
+    # a denial with no verb of allocating: "is not for", "doesn't belong to", "ne G1", "不是G1"
+    (f"Sorry, my mistake: payment {PY} is not for invoice {G1}, it belongs to invoice {G2}.", [G2]),
+    (f"Payment {PY} doesn't belong to {G1}. It is for {G2}.", [G2]),
+    (f"Die Zahlung {PY} gehört nicht zu Rechnung {G1}, sondern zu Rechnung {G2}.", [G2]),
+    (f"Le virement {PY} ne concerne pas la facture {G1} mais la facture {G2}.", [G2]),
+    (f"El pago {PY} no corresponde a la factura {G1}; corresponde a la factura {G2}.", [G2]),
+    (f"Il bonifico {PY} non riguarda la fattura {G1}, bensì la fattura {G2}.", [G2]),
+    (f"O pagamento {PY} não se refere à fatura {G1}, mas sim à fatura {G2}.", [G2]),
+    (f"Betaling {PY} hoort niet bij factuur {G1} maar bij factuur {G2}.", [G2]),
+    (f"Betalningen {PY} hör inte till faktura {G1} utan till faktura {G2}.", [G2]),
+    (f"Indbetalingen {PY} vedrører ikke faktura {G1}, men faktura {G2}.", [G2]),
+    (f"Wpłata {PY} nie jest za fakturę {G1}, tylko za fakturę {G2}.", [G2]),
+    (f"Platba {PY} nepatří k faktuře {G1}. Patří k faktuře {G2}, ne {G1}.", [G2]),
+    (f"Přiřaďte prosím platbu {PY} k faktuře {G2}, ne {G1}.", [G2]),
+    (f"Quise decir {G2}, no {G1}. Apliquen el pago {PY} a {G2}.", [G2]),
+    (f"{PY} numaralı ödeme {G1} faturası için değil, {G2} faturası içindir.", [G2]),
+    (f"Maksu {PY} ei ole laskulle {G1} vaan laskulle {G2}.", [G2]),
+    (f"付款{PY}并非用于发票{G1}，而是用于发票{G2}。", [G2]),
+    (f"入金{PY}は請求書{G2}に充当してください。請求書{G1}への充当は不要です。", [G2]),
+    (f"No asignen el pago {PY} a {G1}; asígnenlo a {G2} en su lugar.", [G2]),
+    (f"Não apliquem {PY} à fatura {G1}. Em vez disso, apliquem-no à fatura {G2}.", [G2]),
 ]
 
 
@@ -102,6 +128,11 @@ CLEAR = [
     f"Lütfen {PY} numaralı ödemeyi {G1} faturasına mahsup ediniz.",
     f"Kohdistakaa maksu {PY} laskulle {G1}.",
     f"请将付款{PY}分配到发票{G1}。",
+    # a negator that denies no invoice: a number, a state, something that did not happen yet
+    f"Please apply payment {PY} to Invoice No {G1}.",
+    f"Payment {PY} has not been applied to {G1} yet. Please apply it to {G1}.",
+    f"Notre paiement {PY} n'a pas encore été affecté. Merci de l'affecter à la facture {G1}.",
+    f"We never received a reminder for {G2}'s sibling; please apply {PY} to {G1}.",
 ]
 
 
