@@ -3,7 +3,8 @@
 Text parts are decoded with their declared charset when it decodes cleanly (charsets.py
 says what happens when it does not): mislabelled mail is common and must still be read.
 HTML becomes text with inscriptis, which keeps table rows on one line each (remittance
-tables are tables), and stops where the client's quoted history starts.
+tables are tables), and stops where the client's quoted history starts. What a person cannot
+see in it (display:none, white on white, zero size ...) is removed first (visible_html.py).
 
 Hostile mail (issue 5) is read within the limits of limits.py: the message was parsed by
 `parsing.parse_bytes`, which never builds more than they allow; a part is decoded only as far
@@ -25,6 +26,7 @@ from inscriptis import get_text
 from bot.reading.charsets import decode_text
 from bot.reading.limits import MAX_PART_BYTES
 from bot.reading.parsing import too_complex
+from bot.reading.visible_html import visible_html
 
 __all__ = ["Attachment", "Mail", "decode_text", "decoded_head", "header", "html_to_text", "read_mail", "unflow"]
 
@@ -193,10 +195,12 @@ _HTML_QUOTE_START = re.compile(
 
 
 def html_to_text(html: str) -> str:
-    """The HTML's text up to the quoted history; table rows stay one line each."""
+    """The HTML's visible text up to the quoted history; table rows stay one line each. Text a
+    reader cannot see is never read (issue 17): `visible_html` removes it first."""
     quote = _HTML_QUOTE_START.search(html)
     if quote:
         html = html[: quote.start()]
+    html = visible_html(html)
     try:
         return get_text(html)
     except Exception:  # noqa: BLE001 - broken HTML still has words in it
