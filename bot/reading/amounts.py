@@ -4,6 +4,15 @@ The separator rule needs no locale: the last `.` or `,` followed by one or two d
 the decimal mark; every other `.`, `,`, space or apostrophe between groups of three digits
 groups thousands. A bare number only counts as money with a currency beside it or with
 decimals (two digits after the mark), so phone numbers and postcodes are never amounts.
+
+An amount is read whole or not at all (issue 15: 44 510,69 EUR was once applied as 510,69).
+Digits one space after a free-standing number ("44 510,69", "1234 567,89") join it when the
+groups say so (one to three digits, then groups of exactly three); when they do not, and the
+number before is a group of one to three digits or the amount's own integer part is one of
+exactly three, it is the tail of an amount written wrongly or of two numbers no one can tell
+apart: it is not money, and `unclear_amounts` names it so that the message is held. A number
+glued to letters or to `.,'’/:+-` before the space (an id, a date, a time) is no such head.
+`splits_amount` says the same of two table cells ("44" | "510,69 €").
 """
 from __future__ import annotations
 
@@ -104,10 +113,45 @@ def parse_number(int_part: str, dec_part: str | None) -> Decimal:
     return Decimal(f"{digits}.{dec_part}") if dec_part else Decimal(digits)
 
 
+# A number standing on its own right before one space: the head an amount after it may belong to.
+_HEAD = re.compile(r"(?:^|(?<=[^\w.,'’/:+\-]))(?P<head>\d+) $")
+
+
+def _head_of(text: str, start: int, int_part: str) -> str | None:
+    """The free-standing number one space before the amount whose digits start at `start`, when
+    the amount may be its tail (see the module's docstring), else None."""
+    if start < 2 or text[start - 1] != " ":
+        return None
+    m = _HEAD.search(text[max(0, start - 40) : start])
+    if m is None:
+        return None
+    head = m.group("head")
+    return head if len(head) <= 3 or re.fullmatch(r"\d{3}", int_part) else None
+
+
+def _matches(text: str) -> list[tuple[re.Match[str], str | None]]:
+    """Each amount-like match, with the number it may be the tail of (or None)."""
+    text = text.translate(_SPACES)
+    return [(m, _head_of(text, m.start("int"), m.group("int")) if not m.group("pre") else None)
+            for m in _amount_regex().finditer(text)]
+
+
 def find_amounts(text: str) -> list[FoundAmount]:
-    """Every amount in `text` that is certainly money (currency beside it, or decimals)."""
+    """Every amount in `text` that is certainly money (currency beside it, or decimals), each
+    read whole (never the tail of a longer number)."""
+    return [found for found, head in _scan(text) if head is None]
+
+
+def unclear_amounts(text: str) -> list[str]:
+    """The amounts in `text` that cannot be read for certain ("1234 567,89 EUR": one amount
+    grouped wrongly, or two numbers?), as written: they hold the message, never read in part."""
+    plain = text.translate(_SPACES)
+    return [f"{head} {plain[found.start : found.end]}" for found, head in _scan(text) if head is not None]
+
+
+def _scan(text: str) -> list[tuple[FoundAmount, str | None]]:
     found = []
-    for m in _amount_regex().finditer(text.translate(_SPACES)):
+    for m, head in _matches(text):
         pre, post = m.group("pre") or "", m.group("post") or ""
         symbol = pre if currencies_of(pre) else post if currencies_of(post) else ""
         codes = currencies_of(symbol)
@@ -118,22 +162,37 @@ def find_amounts(text: str) -> list[FoundAmount]:
             continue
         start = m.start() if pre and symbol == pre else m.start("int")
         end = m.end() if post and symbol == post else m.end("dec") if dec else m.end("int")
-        found.append(
-            FoundAmount(
-                value=parse_number(m.group("int"), dec),
-                currency=next(iter(codes)) if len(codes) == 1 else None,
-                symbol=symbol,
-                start=start,
-                end=end,
-            )
-        )
+        currency = next(iter(codes)) if len(codes) == 1 else None
+        amount = FoundAmount(value=parse_number(m.group("int"), dec), currency=currency, symbol=symbol,
+                             start=start, end=end)
+        found.append((amount, head))
     return found
 
 
 def find_numbers(text: str) -> list[tuple[Decimal, int, int]]:
     """Plain numbers with decimals, for table cells where the currency is in the header."""
+    plain = text.translate(_SPACES)
     return [
         (parse_number(m.group("int"), m.group("dec")), m.start(), m.end())
-        for m in re.finditer(_NUMBER, text.translate(_SPACES))
-        if m.group("dec") or re.search(_GROUP, m.group("int"))
+        for m in re.finditer(_NUMBER, plain)
+        if (m.group("dec") or re.search(_GROUP, m.group("int")))
+        and _head_of(plain, m.start(), m.group("int")) is None
     ]
+
+
+_LEFT_CELL = re.compile(r"[^\d\s]{0,3}\s?\d{1,3}")
+_RIGHT_CELL = re.compile(r"\d{3}(?:[ .,'’]\d{3})*(?:[.,]\d{1,2}|[.,][-–])?(?!\d)")
+
+
+def splits_amount(left: str, right: str) -> bool:
+    """Whether two neighbouring cells may be one amount cut in two ("44" | "510,69 €", "€ 1" |
+    "250.00"): a group of one to three digits, then money starting with a group of three that
+    joins it as one number."""
+    left, right = left.strip().translate(_SPACES), right.strip().translate(_SPACES)
+    if not _LEFT_CELL.fullmatch(left) or not _RIGHT_CELL.match(right):
+        return False
+    if not (find_amounts(right) or find_numbers(right)):
+        return False
+    joined = f"{left} {right}"
+    return any(start <= len(left) - 1 < len(left) + 1 < end for _, start, end in find_numbers(joined)) or any(
+        a.start <= len(left) - 1 and a.end > len(left) + 1 for a in find_amounts(joined))

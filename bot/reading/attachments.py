@@ -7,8 +7,8 @@ then by content type:
 - XLSX and XLSM: every visible sheet (xlsx.py, zip-bomb checks before openpyxl);
 - PDF: its text, page by page (pdf.py); a scan, an encrypted or broken PDF is not guessed at.
 Each row becomes one line (tables.py: the paid-amount column rule, rows that cannot say which
-amount was paid). Read at most MAX_ATTACHMENT_ROWS rows and the characters left of the
-request's budget; where reading stopped short, `limits` says so.
+amount was paid, an amount split across cells: read whole or not at all). Read at most
+MAX_ATTACHMENT_ROWS rows and the characters left of the request's budget; where reading stopped short, `limits` says so.
 
 `unreadable` lists the attachments that may carry the request but were not read: a CSV,
 spreadsheet or PDF over `max_bytes` (decoded; a transfer-encoded text too long for it is not
@@ -178,8 +178,7 @@ def read_attachments(attachments: tuple[Attachment, ...], *, max_chars: int = MA
             lines.extend(table)
             unsure = unsure or row
         if unsure is not None:
-            found.unreadable.append(f"attachment {name!r} cannot say which amount was paid in row {unsure:,} "
-                                    f"(no one paid-amount column for it)")
+            found.unreadable.append(f"attachment {name!r} {unsure}")
             continue
         found.limits.extend(notes)
         for line in lines:

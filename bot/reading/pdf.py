@@ -2,7 +2,15 @@
 
 pypdf's layout extraction keeps a table row on one line, its cells apart by runs of spaces,
 so a row is split into cells there and lined up with the header's columns by position (the
-paid-amount column rule of tables.py then applies as in a spreadsheet).
+paid-amount column rule of tables.py then applies as in a spreadsheet). Every kind of space
+in the text is a plain one first (LibreOffice keeps the narrow no-break space of
+"44\u202f510,69 €", which is no cell boundary). Word's "save as PDF" draws each word as a text
+run of its own, so "44 510,69 €" comes out as "44  510,69  €": neighbouring cells that may be
+one amount cut in two are joined when they stand under one header column; when a header
+column parts them, or none is above them, they stay apart and tables.py holds the advice
+unless the row fills the header's columns. A cell with a space-grouped number whose groups
+stand under different columns ("44 510,69" across Qty and Amount) is cut there too: a count
+and an amount, or one amount? The advice is held.
 
 A PDF is not read, and `NotRead` says why, when it is encrypted (other than with the empty
 password that only restricts printing), has more pages than allowed, or cannot be parsed;
@@ -28,7 +36,9 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.reading.amounts import splits_amount
 from bot.reading.limits import MAX_ATTACHMENT_PAGES, MAX_PDF_RUNS, MAX_PDF_STREAM_BYTES, NotRead
+from bot.reading.normalise import plain_spaces
 from bot.reading.tables import header_index
 
 _LIMITS = {
@@ -121,8 +131,47 @@ def _page_problem(scan: _Scan, plain: str, layout: str) -> tuple[str, str] | Non
 _CELL = re.compile(r"\S+(?: \S+)*")  # cells are apart by two spaces or more
 
 
-def _cells(line: str) -> list[tuple[int, int, str]]:
+_JOIN_GAP = 4  # layout spaces between two runs of one amount that are joined at most
+_SPACED_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?(?!\d)")
+
+Cell = tuple[int, int, str]
+
+
+def _cells(line: str) -> list[Cell]:
     return [(m.start(), m.end(), m.group()) for m in _CELL.finditer(line)]
+
+
+def _under(start: int, end: int, columns: list[Cell]) -> set[int]:
+    return {i for i, (s, e, _) in enumerate(columns) if start < e and s < end}
+
+
+def _joined(cells: list[Cell], columns: list[Cell]) -> list[Cell]:
+    """Neighbouring cells that may be one amount cut in two, joined when they stand under one
+    header column (the columns of one include the other's); a cell under no column may be a
+    count whose column has no heading, so it is not joined (tables.py then holds the advice)."""
+    out: list[Cell] = []
+    for cell in cells:
+        if out and columns and cell[0] - out[-1][1] <= _JOIN_GAP and splits_amount(out[-1][2], cell[2]):
+            left, right = _under(out[-1][0], out[-1][1], columns), _under(cell[0], cell[1], columns)
+            if left and right and (left <= right or right <= left):
+                out[-1] = (out[-1][0], cell[1], f"{out[-1][2]} {cell[2]}")
+                continue
+        out.append(cell)
+    return out
+
+
+def _straddles(cell: Cell, columns: list[Cell]) -> list[Cell] | None:
+    """The cell cut where a space-grouped number in it crosses from one header column into
+    another ("44" | "510,69 €"), or None when none does."""
+    start, _, text = cell
+    for m in _SPACED_NUMBER.finditer(text):
+        groups = [(start + g.start(), start + g.end()) for g in re.finditer(r"\S+", m.group())]
+        for (a0, a1), (b0, b1) in zip(groups, groups[1:]):
+            left, right = _under(a0, a1, columns), _under(b0, b1, columns)
+            if left and right and left != right:
+                cut = b0 - start
+                return [(start, a1, text[: a1 - start]), (b0, cell[1], text[cut:])]
+    return None
 
 
 def _line_up(cells: list[tuple[int, int, str]], columns: list[tuple[int, int, str]]) -> list[str] | None:
@@ -144,8 +193,10 @@ def rows_of(lines: list[str]) -> tuple[list[list[str]], list[bool]]:
     columns = cells[at] if at is not None else []
     rows, aligned = [], []
     for index, row in enumerate(cells):
-        placed = _line_up(row, columns) if at is not None and index >= at else None
-        rows.append(placed if placed is not None else [c for _, _, c in row])
+        row = _joined(row, columns) if at is not None and index > at else row
+        cut = row if index <= (at or 0) else [piece for cell in row for piece in (_straddles(cell, columns) or [cell])]
+        placed = _line_up(row, columns) if at is not None and index >= at and cut == row else None
+        rows.append(placed if placed is not None else [c for _, _, c in cut])
         aligned.append(placed is not None)
     return rows, aligned
 
@@ -208,7 +259,7 @@ def layout_lines(data: bytes, *, max_pages: int = MAX_ATTACHMENT_PAGES, max_char
             if problem := _page_problem(scan, plain, layout):
                 raise NotRead(f"{problem[0]}{where} ({problem[1]})")
             texts += 1
-            for line in layout.split("\n"):
+            for line in plain_spaces(layout).split("\n"):
                 if not line.strip():
                     continue
                 size = len("  ".join(c for _, _, c in _cells(line))) + 1

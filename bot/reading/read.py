@@ -4,8 +4,10 @@ Reading is bounded (`bot/reading/limits.py`): where the reader stopped short of 
 message, `Mail.limits` says why, and the deciding step holds the message for review. A
 remittance attachment that may carry the request but could not be read (a scan, one past its
 size or page limit, a broken file) is listed in `Mail.unreadable`, and the message is held
-too: never guessed (attachments.py). A forwarded request is read as the forwarding contact's
-when their own text only hands it on (forwards.py); `Mail.forwarded_from` then names the
+too: never guessed (attachments.py). So is an amount in the text read that cannot be read for
+certain ("1234 567,89 EUR", amounts.py): an instruction without its amount would have the
+smaller of payment and invoice applied, a fragment of it a wrong amount. A forwarded request
+is read as the forwarding contact's when their own text only hands it on (forwards.py); `Mail.forwarded_from` then names the
 forwarded message's sender.
 """
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import replace
 from email.message import Message
 
 from bot.model import Request
+from bot.reading.amounts import unclear_amounts
 from bot.reading.attachments import document_notes, read_attachments
 from bot.reading.extract import read_request
 from bot.reading.forwards import (Forwarded, attached_forward, inline_forward, is_covering_note, recipients_of,
@@ -81,7 +84,12 @@ def read_message(msg: Message, *, invoice_pattern: str, payment_pattern: str, mo
         month_first=month_first,
     )
     unreadable = list(remittance.unreadable)
-    if not request.instructions:
+    if request.instructions:
+        lines = [*text.split("\n"), *remittance.lines]
+        unclear = [amount for line in lines for amount in unclear_amounts(line)]
+        unreadable += [f"the amount {amount!r} cannot be read for certain (one amount, or two numbers?)"
+                       for amount in dict.fromkeys(unclear)]
+    else:
         unreadable += document_notes(attachments, subject=subject, text=text)
     return replace(mail, limits=tuple(limits), unreadable=tuple(unreadable),
                    forwarded_from=forward.from_line if forward else ""), request

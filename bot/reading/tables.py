@@ -6,13 +6,18 @@ beside other amount columns ("Invoice amount", "Discount", "Amount paid"), only 
 amount is kept: it is what goes on the invoice. The header is a row of cells without digits
 that names the invoice or paid column; a title block above it ("Remittance advice", "Payment
 PY…") is read as text.
+
+An amount is read whole or not at all: two neighbouring cells that may be one amount cut in
+two ("44" | "510,69 €": a PDF's text runs, a CSV split at the comma of "44,510.69") are
+one amount or a count and an amount, and only a header whose columns the row fills says
+which; without one, the advice cannot be read for certain and is not read.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-from bot.reading.amounts import find_amounts, find_numbers
+from bot.reading.amounts import find_amounts, find_numbers, splits_amount
 from bot.reading.identifiers import INVOICE_WORDS
 from bot.reading.normalise import normalise
 from bot.reading.words import PAID_COLUMN_WORDS, word_regex
@@ -72,9 +77,32 @@ def _unsure(row: Row, kept: list[str], *, fits: bool, below: bool, skip: set[int
     return emptied and names
 
 
-def table_lines(rows: Sequence[Row], aligned: Sequence[bool] | None = None) -> tuple[list[str], int | None]:
-    """Each non-empty row as a line, and the first row (numbered from 1) that cannot say which
-    amount went on its invoice (`_unsure`: reported, never guessed), or None.
+_GLUED_DECIMALS = re.compile(r"\d+[.,'’]\d+(?:[.,'’]\d+)*")
+
+
+def _glued(kept: list[str]) -> str | None:
+    """Digits glued into a number no reading takes whole ("G1,44,510.69" of a CSV the sniffer
+    could not split, "1,234.567"), when some of them look like money, else None."""
+    for cell in kept:
+        read = [(s, e) for _, s, e in find_numbers(cell)] + [(a.start, a.end) for a in find_amounts(cell)]
+        for m in _GLUED_DECIMALS.finditer(cell):
+            whole = any(s <= m.start() and m.end() <= e for s, e in read)
+            is_date = re.fullmatch(r"\d{1,2}[./]\d{1,2}[./]\d{2}", m.group())
+            if not whole and re.search(r"[.,]\d{2}$", m.group()) and not is_date:
+                return m.group()
+    return None
+
+
+def _split(kept: list[str]) -> str | None:
+    """Two neighbouring cells that may be one amount cut in two, as "44 | 510,69 €", or None."""
+    return next((f"{a} | {b}" for a, b in zip(kept, kept[1:]) if splits_amount(a, b)), None)
+
+
+def table_lines(rows: Sequence[Row], aligned: Sequence[bool] | None = None) -> tuple[list[str], str | None]:
+    """Each non-empty row as a line, and why the first row that cannot be read for certain
+    cannot be ("cannot say which amount was paid in row 4 …": `_unsure`; or an amount that may
+    be split across its cells: `_split`, in a row that does not fill the header's columns), or
+    None: reported, never guessed.
 
     Amount columns beside the paid one are left out of the header and of the rows below it
     that have its cells in its places (`aligned`, where given, and as many cells)."""
@@ -88,7 +116,12 @@ def table_lines(rows: Sequence[Row], aligned: Sequence[bool] | None = None) -> t
         kept = [c.strip() for i, c in enumerate(row) if c and c.strip() and not (fits[index] and i in skip)]
         below = bool(skip) and at is not None and index > at
         if unsure is None and _unsure(row, kept, fits=fits[index], below=below, skip=skip):
-            unsure = index + 1
+            unsure = f"cannot say which amount was paid in row {index + 1:,} (no one paid-amount column for it)"
+        if unsure is None and (glued := _glued(kept)) and any(_names_something(c) for c in kept):
+            unsure = f"has a number that cannot be read for certain in row {index + 1:,} ({glued!r})"
+        if unsure is None and not fits[index] and (split := _split(kept)):
+            unsure = (f"may split an amount across cells in row {index + 1:,} ({split!r}: one amount, or two "
+                      f"numbers?) and cannot be read for certain")
         if line := "  ".join(kept):
             lines.append(line)
     return lines, unsure

@@ -113,6 +113,42 @@ def table_pdf(title: list[str], header: list[str], rows: list[list[str]], *, xs:
     return pdf_bytes(*([lines] * pages))
 
 
+def word_style_pdf(title: list[str], header: list[str], rows: list[list[str]],
+                   xs: tuple[float, ...] = (50, 170, 400), font_size: float = 10) -> bytes:
+    """A remittance advice as Word's "save as PDF" draws it: every word a text run of its own,
+    placed where it goes, no space characters between them (a narrow no-break space inside an
+    amount becomes a gap too). pypdf's layout then shows two spaces or more inside "44 510,69 €"."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    space = stringWidth(" ", "Helvetica", font_size)
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    pdf.setFont("Helvetica", font_size)
+    y = 800.0
+    for line in [[(50.0, text)] for text in title] + [[], list(zip(xs, header))] + [list(zip(xs, row)) for row in rows]:
+        for x, text in line:
+            for word in re.split(r"[ \u00a0\u202f]", text):
+                pdf.drawString(x, y, word)
+                x += stringWidth(word, "Helvetica", font_size) + space
+        y -= font_size * 1.6
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+PDF_FIXTURES = Path(__file__).resolve().parent / "pdfs"
+
+
+def libreoffice_pdf(name: str) -> bytes:
+    """A PDF LibreOffice made from `pdfs/NAME.html` (committed: LibreOffice writes the time into
+    it). Made with LibreOffice 7.4 (Debian 12, libreoffice-writer-nogui) by
+    `soffice --headless --infilter="HTML (StarWriter)" --convert-to pdf NAME.html` in pdfs/;
+    its text keeps the narrow no-break spaces (U+202F) and no-break spaces of the HTML."""
+    return (PDF_FIXTURES / f"{name}.pdf").read_bytes()
+
+
 def scanned_pdf_bytes(pages: int = 1) -> bytes:
     """A PDF of page images only, as a scanner makes it: nothing in it is text."""
     from PIL import Image, ImageDraw

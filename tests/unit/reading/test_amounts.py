@@ -164,3 +164,36 @@ def test_currency_words_of_more_locales(text: str, value: str | None, currency: 
 def test_the_ideographic_comma_separates_amounts_never_groups_them() -> None:
     assert [str(a.value) for a in find_amounts("100.00元、200.00元")] == ["100.00", "200.00"]
     assert [str(a.value) for a in find_amounts("1、234.56元")] == ["234.56"]  # a list of 1 and 234.56, never 1234.56
+
+
+# ---- whole or not at all (issue 15, item 4) ------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "values"), [
+    ("44 510,69 €", ["44510.69"]), ("3 510,69 EUR", ["3510.69"]), ("1 234 567,89 SEK", ["1234567.89"]),
+    ("1234 567,89 EUR", []),  # a group of four, then three: no grouping; "567,89" is a fragment
+    ("44 51,69 €", []),  # "51,69" after a group of two: one amount mistyped, or two numbers?
+    ("4711 12,50 EUR", ["12.50"]),  # a number of four digits, then an amount of two: two numbers
+    ("2026-10-02 510,69 EUR", ["510.69"]), ("PY12345678 510,69 EUR", ["510.69"]),
+    ("100,00 200,00 EUR", ["100.00", "200.00"]),
+])
+def test_an_amount_is_read_whole_or_not_at_all(text: str, values: list[str]) -> None:
+    assert [str(a.value) for a in find_amounts(text)] == values
+
+
+def _read_body(body: str):
+    raw = mail(sender="Ann <ann@bluepeak.example>", subject="Payment", body=body)
+    return read_message(parse_bytes(raw), invoice_pattern=r"G\d{9}", payment_pattern=r"PY\d{8}")
+
+
+@pytest.mark.parametrize("amount", ["1234 567,89 EUR", "44 51,69 €", "1 234\u00a05678,90 EUR"])
+def test_a_mail_with_an_amount_that_cannot_be_read_for_certain_is_held(amount: str) -> None:
+    """No amount on the invoice would let the smaller of payment and invoice be applied: held."""
+    mail_, request = _read_body(f"Hello,\n\nplease apply payment PY12345678 to invoice G012345678, {amount}.\n\nAnn\n")
+    assert [line.amount for ins in request.instructions for line in ins.lines] == [None]
+    assert len(mail_.unreadable) == 1 and "cannot be read for certain" in mail_.unreadable[0]
+
+
+def test_a_mail_with_whole_amounts_is_not_held() -> None:
+    mail_, request = _read_body("Please apply payment PY12345678 to G012345678 (44 510,69 €), dated 02.10.2026 "
+                                "510,00 EUR was the other one.\n")
+    assert mail_.unreadable == ()

@@ -21,8 +21,8 @@ from bot.reading.limits import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_PAGES, MAX_P
 from bot.reading.mime import Attachment, Mail
 from bot.reading.parsing import parse_bytes
 from bot.reading.read import read_message
-from tests.unit.reading.remittance_files import (XLSX, mail, pdf_bytes, png_bytes, scanned_pdf_bytes, table_pdf, xlsx_bytes,
-                                                 zip_with)
+from tests.unit.reading.remittance_files import (XLSX, libreoffice_pdf, mail, pdf_bytes, png_bytes, scanned_pdf_bytes,
+                                                 table_pdf, word_style_pdf, xlsx_bytes, zip_with)
 
 PDF = "application/pdf"
 ADVICE_ROWS = [["G012345678", "2026-09-01", "1.000,00 €", "980,00 €"], ["G012345679", "2026-09-02", "500,00 €", "500,00 €"]]
@@ -347,3 +347,58 @@ def test_invisible_characters_in_an_attachment_are_read_through() -> None:
     rows = "Invoice;Paid\r\nG0123\u200b45678;1\u00ad234,56 €\r\n\ufeffG012345679;\u2060500,00 €\r\n".encode()
     mail_, request = read("Payment PY40028173, see the attached file.", ("advice.csv", "text/csv", rows))
     assert (mail_.unreadable, lines_of(request)) == ((), [("G012345678", Decimal("1234.56")), ("G012345679", Decimal("500.00"))])
+
+
+# ---- an amount is read whole or not at all (issue 15, item 4) ----------------------------------
+
+FR_TITLE = ["Avis de paiement", "Paiement PY40028173 du 02/10/2026"]
+
+
+def _held(mail_: Mail) -> bool:
+    return bool(mail_.unreadable)
+
+
+@pytest.mark.parametrize(("make", "invoice"), [
+    (lambda: libreoffice_pdf("libreoffice_fr_avis"), "G043000101"),
+    (lambda: word_style_pdf(FR_TITLE, ["Facture", "Date", "Montant réglé"], [["G012345678", "01/09/2026", "44\u202f510,69 €"]]),
+     "G012345678"),
+    (lambda: table_pdf(FR_TITLE, ["Facture", "Date", "Montant réglé"], [["G012345678", "01/09/2026", "44 510,69 €"]],
+                       xs=(50, 170, -400)), "G012345678"),
+], ids=["libreoffice", "word-style runs", "reportlab"])
+def test_a_pdf_amount_with_a_space_between_thousands_is_read_whole(make, invoice: str) -> None:
+    """The French advice of issue 15: 44 510,69 EUR was applied as 510,69."""
+    mail_, request = read("Bonjour, ci-joint notre avis de paiement.", ("avis.pdf", PDF, make()))
+    assert (mail_.unreadable, lines_of(request)) == ((), [(invoice, Decimal("44510.69"))])
+
+
+def test_a_libreoffice_pdf_with_several_amount_columns_reads_the_paid_one_whole() -> None:
+    mail_, request = read("Bonjour, ci-joint.", ("avis.pdf", PDF, libreoffice_pdf("libreoffice_fr_avis_two_amounts")))
+    assert (mail_.unreadable, lines_of(request)) == ((), [("G043000201", Decimal("44510.69")),
+                                                          ("G043000202", Decimal("1200.00"))])
+
+
+def test_a_quantity_column_beside_the_amount_is_not_glued_to_it() -> None:
+    advice = table_pdf(FR_TITLE, ["Facture", "Qté", "Montant réglé"], [["G012345678", "44", "510,69 €"]],
+                       xs=(50, -300, -450))
+    mail_, request = read("Ci-joint.", ("avis.pdf", PDF, advice))
+    assert (mail_.unreadable, lines_of(request)) == ((), [("G012345678", Decimal("510.69"))])
+
+
+@pytest.mark.parametrize(("name", "ctype", "data"), [
+    ("avis.pdf", PDF, word_style_pdf(FR_TITLE, ["Facture", "Date", "Qté", "Montant"], [["G012345678", "01/09/2026", "44", "510,69 €"]],
+                                     xs=(50, 170, 330, 355))),
+    ("avis.pdf", PDF, pdf_bytes([[(50, "Paiement PY40028173")], [(50, "G012345678"), (300, "44"), (330, "510,69 €")]])),
+    ("advice.csv", "text/csv", b"G012345678,44,510.69,EUR\r\nG012345679,1,200.00,EUR\r\n"),
+    ("advice.csv", "text/csv", b"Invoice,Amount paid\r\nG012345678,44,510.69\r\n"),
+], ids=["pdf qty column too close", "pdf without header", "csv comma split", "csv more cells than header"])
+def test_an_amount_that_may_be_split_holds_the_request(name: str, ctype: str, data: bytes) -> None:
+    """"44" beside "510,69": one amount 44 510,69, or a count and 510,69? Never a fragment: held."""
+    mail_, request = read("Payment PY40028173, see attached.", (name, ctype, data))
+    assert _held(mail_), lines_of(request)
+    assert "44" in mail_.unreadable[0] and "510" in mail_.unreadable[0]
+
+
+def test_an_xlsx_text_cell_with_a_narrow_no_break_space_is_read_whole() -> None:
+    advice = xlsx_bytes([["Facture", "Montant réglé"], ["G012345678", "44\u202f510,69\u00a0€"]])
+    mail_, request = read("Paiement PY40028173, ci-joint.", ("avis.xlsx", XLSX, advice))
+    assert (mail_.unreadable, lines_of(request)) == ((), [("G012345678", Decimal("44510.69"))])
