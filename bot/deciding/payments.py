@@ -122,6 +122,20 @@ the stated amounts when every invoice has one, else the invoices' open amounts."
     return [p for p in candidates if p.unallocated == total]
 
 
+def _stated_whole(ins: Instruction, exact: list[PaymentRow]) -> PaymentRow | None:
+    """The payment named only by its amount written beside the invoice ("88.901,12 TL havalemizi
+    G1 faturasına", "48 699,93 euroa maksu kuuluu laskulle G1"): every invoice has its amount, one
+    payment alone has exactly that total unallocated, and none of it was allocated before (a
+    part of a larger payment is not told by its amount)."""
+    if not ins.lines or any(line.amount is None for line in ins.lines) or len(exact) != 1:
+        return None
+    row = exact[0]
+    currencies = {line.amount.currency for line in ins.lines if line.amount and line.amount.currency}
+    if currencies - {row.amount.currency} or row.amount != row.unallocated:
+        return None
+    return row
+
+
 def _without_id(ins: Instruction, account_id: str, ledger: LedgerView) -> PaymentChoice:
     pool = [p for p in ledger.payments if p.account_id == account_id]
     evidence: list[Evidence] = []
@@ -140,6 +154,11 @@ def _without_id(ins: Instruction, account_id: str, ledger: LedgerView) -> Paymen
         if len(open_pool) == 1 and exact == open_pool:
             evidence.append(Evidence("single_unallocated", "the account's only unallocated payment equals the invoices' open amount", ins.span, _describe(open_pool)))
             return PaymentChoice(open_pool[0], (), tuple(evidence))
+        if (whole := _stated_whole(ins, exact)) is not None:
+            evidence.append(Evidence("stated_total", f"the amounts written beside the invoices add up to "
+                                     f"{whole.payment_id}, received whole and still unallocated; no other payment",
+                                     ins.span, (whole.payment_id,)))
+            return _chosen(ins, whole, evidence)
         reason = Reason.AMBIGUOUS_PAYMENT if open_pool else Reason.UNKNOWN_PAYMENT
         evidence.append(Evidence("payment_unnamed", f"no id, reference or amount; {len(open_pool)} unallocated payment(s) on the account", ins.span, _describe(open_pool), reason))
         return PaymentChoice(None, (reason,), tuple(evidence))

@@ -40,7 +40,9 @@ def _is_cjk(word: str) -> bool:
 
 def _alternatives(words: tuple[str, ...] | list[str]) -> str:
     escaped = (re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
-    return "|".join(escaped) or "(?!)"
+    # "别" is "don't", but not in "分别" (respectively), "特别", "区别", "个别"
+    return "|".join(escaped).replace("别", "(?<![分特区區个個告类類级級识識辨差性])别") \
+        .replace("別", "(?<![分特区區个個告类類级級识識辨差性])別") or "(?!)"
 
 
 def _words(words: tuple[str, ...]) -> str:

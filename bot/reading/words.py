@@ -15,7 +15,8 @@ PAYMENT_WORDS: tuple[str, ...] = (
     "payment", "remittance", "transfer", "wire", "deposit", "remitted", "we paid", "we have paid", "we've paid",
     # sv / da / nb
     "betalning", "inbetalning", "överföring", "insättning", "betaling", "indbetaling", "overførsel", "innbetaling",
-    "betalat", "betalade", "överfört", "överförde", "overført", "indbetalt", "innbetalt",
+    "betalat", "betalade", "överfört", "överförde", "overført", "indbetalt", "innbetalt", "vi betalte",
+    "vi har betalt", "betalte vi",
     # de
     "zahlung", "überweisung", "zahlungseingang", "gutschrift", "überwiesen", "gezahlt", "eingezahlt",
     # fr
@@ -72,6 +73,7 @@ REQUEST_OPENERS: tuple[str, ...] = (
 ALLOCATE_VERBS: tuple[str, ...] = (
     "apply", "allocate", "assign", "match", "post", "book", "put", "use", "reconcile", "set",
     "koppla", "fördela", "allokera", "lägga", "boka", "avräkna", "matcha", "applicera", "använda", "placera",
+    "føre", "plassere",
     "zuordnen", "zuweisen", "verbuchen", "buchen", "verrechnen", "ausgleichen", "anwenden",
     "affecter", "imputer", "allouer", "appliquer", "lettrer", "rapprocher", "attribuer", "utiliser",
     "aplicar", "asignar", "imputar", "conciliar", "utilizar",

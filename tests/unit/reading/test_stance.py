@@ -128,6 +128,7 @@ CLEAR = [
     f"Lütfen {PY} numaralı ödemeyi {G1} faturasına mahsup ediniz.",
     f"Kohdistakaa maksu {PY} laskulle {G1}.",
     f"请将付款{PY}分配到发票{G1}。",
+    f"请将付款{PY}分别核销至发票{G1}。",  # 分别 "respectively" holds 别 "don't"
     # a negator that denies no invoice: a number, a state, something that did not happen yet
     f"Please apply payment {PY} to Invoice No {G1}.",
     f"Payment {PY} has not been applied to {G1} yet. Please apply it to {G1}.",
