@@ -14,8 +14,9 @@ from typing import Protocol
 
 from bot.model import Amount
 
-# Between an invoice number and the amount that goes on it: "G1 – 500,00 EUR", "G1 (500,00 EUR)".
-_ADJACENT = re.compile(r"[\s:=(–—-]*")
+# Between an invoice number and the amount that goes on it: "G1 – 500,00 EUR", "G1 (500,00 EUR)",
+# "請求書G1に￥500,000" (Japanese: "on G1, ¥500,000").
+_ADJACENT = re.compile(r"[\s:=(–—-]*|\s*[にへ]\s*")
 # Between an amount and the invoice it goes on: " to ", " k faktuře ", "'yi ", "分配到发票", never a stop.
 _LINK = re.compile(r"[^.!?。！？\n]{0,40}")
 

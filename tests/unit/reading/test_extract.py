@@ -203,6 +203,13 @@ def test_a_split_written_amount_first_puts_each_amount_on_the_invoice_after_it(b
     assert ins.payment_ids == ("PY40028173",)
 
 
+def test_a_japanese_split_puts_the_amount_after_ni_on_that_invoice() -> None:
+    [ins] = _read("お支払いPY40028173を、請求書G012345678に￥６，０００、請求書G012345679に￥４，０００を"
+                  "それぞれ充当してください。").instructions
+    assert [(line.invoice_number, str(line.amount.value)) for line in ins.lines] == [
+        ("G012345678", "6000"), ("G012345679", "4000")]
+
+
 def test_amounts_that_do_not_alternate_with_invoices_stay_the_payments_to_check() -> None:
     [ins] = _read("From payment PY40028173, 6 000,00 EUR and 4 000,00 EUR go to G012345678 and G012345679.").instructions
     assert [line.amount for line in ins.lines] == [None, None] and ins.payment_amount is not None
