@@ -154,7 +154,7 @@ def denial(clause: str, invoices: list[Range]) -> Range | None:
             continue  # "G1 and not G2": phrases.is_negated leaves G2 alone, G1 stays asked for
         for start, _ in invoices:
             gap = clause[m.end():start]
-            if start < m.end() or not p["naming_gap"].fullmatch(gap) or p["stem"].search(gap):
+            if not p["naming_gap"].fullmatch(gap) or p["stem"].search(gap):
                 continue
             if m.group().lower() == "no" and not gap.strip() and p["word_before"].search(clause, 0, m.start()):
                 continue
@@ -164,7 +164,7 @@ def denial(clause: str, invoices: list[Range]) -> Range | None:
 
 def _is_not_yet(text: str, negator: re.Match[str]) -> bool:
     p = _patterns()
-    return bool(p["yet_beside"].match(text, negator.end()) or p["yet_before"].search(text[:negator.start()]))
+    return bool(p["yet_beside"].match(text, negator.end()) or p["yet_before"].search(text, 0, negator.start()))
 
 
 def clauses(text: str) -> list[Range]:
