@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from bot.endpoints import Endpoint, parse_endpoint
 from bot.intake.mailbox import Mailbox
 from bot.ledger.database import make_engine, migrate
+from bot.posting.port import BillingSystem
 from bot.replies.outbox import Outbox
 from bot.settings import Settings, SettingsError
 
@@ -28,6 +29,7 @@ class App:
     outbox: Outbox
     templates: Path
     clock: Callable[[], datetime]
+    billing: BillingSystem
 
 
 def utc_now() -> datetime:
@@ -85,8 +87,30 @@ def build_outbox(settings: Settings) -> Outbox:
                       ssl_context=tls_context(settings), timeout=settings.socket_timeout_seconds)
 
 
+def build_billing(settings: Settings) -> BillingSystem:
+    """The billing system of record by `billing`'s scheme (the settings checked its form)."""
+    url = settings.billing
+    if url == "builtin":
+        from bot.posting.builtin import BuiltinBilling
+
+        return BuiltinBilling()
+    if url.startswith("file:"):
+        from bot.posting.files import FileBilling
+
+        return FileBilling(Path(url.removeprefix("file:")))
+    from bot.posting.port import BillingError
+    from bot.posting.webhook import WebhookBilling
+
+    try:
+        return WebhookBilling(url, secret=settings.billing_secret, timeout=settings.socket_timeout_seconds,
+                              verify=tls_context(settings))
+    except BillingError as exc:
+        raise SettingsError(f"bad setting — billing: {exc}") from None
+
+
 def bootstrap(settings: Settings, *, mailbox: Mailbox | None = None, outbox: Outbox | None = None,
-              engine: Engine | None = None, clock: Callable[[], datetime] = utc_now, templates: Path = TEMPLATES) -> App:
+              engine: Engine | None = None, clock: Callable[[], datetime] = utc_now, templates: Path = TEMPLATES,
+              billing: BillingSystem | None = None) -> App:
     """Build every adapter (or take the given fakes) and bring the database schema up to date."""
     engine = engine or make_engine(settings.database_url)
     migrate(engine)
@@ -97,4 +121,5 @@ def bootstrap(settings: Settings, *, mailbox: Mailbox | None = None, outbox: Out
         outbox=outbox or build_outbox(settings),
         templates=templates,
         clock=clock,
+        billing=billing or build_billing(settings),
     )

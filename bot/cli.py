@@ -30,14 +30,17 @@ app.add_typer(users_cli, name="users")
 
 
 @ledger_cli.command("import")
-def ledger_import(directory: Path = typer.Argument(..., help="Folder with accounts.csv, contacts.csv, invoices.csv, payments.csv")) -> None:
-    """Load the billing system's CSV exports (idempotent upsert; a bad file is refused whole)."""
+def ledger_import(directory: Path = typer.Argument(..., help="Folder with accounts.csv, contacts.csv, invoices.csv, "
+                                                             "payments.csv, and optionally allocations.csv")) -> None:
+    """Load the billing system's CSV exports and reconcile them with allocbot's postings (a bad
+    file is refused whole; allocated money never becomes allocatable again)."""
     from bot.ledger.importer import LedgerImportError, import_ledger
+    from bot.ledger.reconcile_print import print_reconciliation
 
     application = build_app()
     with Session(application.engine) as session:
         try:
-            report = import_ledger(session, directory)
+            report = import_ledger(session, directory, now=application.clock())
         except LedgerImportError as exc:
             session.rollback()
             err.print(f"[red]ledger import refused, nothing imported:[/red] {exc}")
@@ -45,6 +48,7 @@ def ledger_import(directory: Path = typer.Argument(..., help="Folder with accoun
         session.commit()
     for name, (inserted, updated) in report.counts.items():
         console.print(f"{name}: {inserted} inserted, {updated} updated")
+    print_reconciliation(report.reconciliation, console)
 
 
 @billing_cli.command("show")

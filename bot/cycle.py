@@ -17,11 +17,17 @@ class CycleReport:
     sent: int = 0
     failed: int = 0
     deferred: int = 0  # replies refused for now, waiting for their next attempt
+    posted: Counter = field(default_factory=Counter)  # postings by what the billing system answered
+    confirmed: int = 0  # confirmations queued once the billing system showed their postings
+    problems: list[str] = field(default_factory=list)  # e.g. unreadable ack lines, listed and skipped
     stopped: str = ""  # why a step stopped early ("stop requested", "deadline", "lease lost"), "" if it ran out of work
 
     def summary(self) -> str:
         decided = ",".join(f"{k}={v}" for k, v in sorted(self.decided.items())) or "none"
         text = f"stored={self.stored} duplicates={self.duplicates} decided({decided}) filed={self.filed} sent={self.sent} failed={self.failed} deferred={self.deferred}"
+        if self.posted or self.confirmed:  # only where a billing system other than builtin is at work
+            posted = ",".join(f"{k}={v}" for k, v in sorted(self.posted.items())) or "none"
+            text += f" posted({posted}) confirmed={self.confirmed}"
         return text + (f" stopped={self.stopped}" if self.stopped else "")
 
 

@@ -93,6 +93,8 @@ class Reason(StrEnum):
     FORWARDED_REQUEST = "forwarded_request"  # read from a forwarded message: a person approves it (it may be in the mailbox already)
     UNCLEAR_REQUEST = "unclear_request"  # the mail puts off, conditions, doubts or withdraws its allocation: held
     UNREADABLE_ATTACHMENT = "unreadable_attachment"  # a remittance attachment with no text to read (a scan), or past its limits: held
+    BILLING_REJECTED = "billing_rejected"  # the billing system refused a posting: its money released, a person decides
+    BILLING_DISCREPANCY = "billing_discrepancy"  # a ledger import showed what allocbot's postings cannot explain
 
 
 # Reasons a partner can fix by writing again; every other reason needs a person.

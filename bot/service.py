@@ -28,6 +28,7 @@ from bot.intake.storing import dedup_key, intake
 from bot.ledger import journal, store
 from bot.ledger.leases import acquire_lease, release_lease
 from bot.ledger.tables import InboundMessage
+from bot.posting.delivery import deliver_postings
 from bot.model import Decision, Evidence, Reason, Status
 from bot.reading.limits import MAX_LINES
 from bot.reading.parsing import parse_bytes, too_complex
@@ -119,7 +120,8 @@ def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
     if decision.status is Status.APPLIED:
         try:
             with session.begin_nested():
-                store.apply_allocations(session, allocations=decision.allocations, inbound_id=row.id, actor="allocbot", now=now)
+                store.apply_allocations(session, allocations=decision.allocations, inbound_id=row.id, actor="allocbot", now=now,
+                                        reflected=app.billing.reflects_at_once)
         except store.LedgerConflict as exc:  # the ledger moved since we read it: a person decides
             decision = replace(decision, status=Status.REVIEW, reasons=decision.reasons + (Reason.OVER_ALLOCATION,))
             log.warning("ledger conflict, held for review: %s", exc)
@@ -223,7 +225,8 @@ def take_intake_lease(app: App, *, holder: str) -> LeaseTicket | None:
 
 
 def run_cycle(app: App, guard: Guard | None = None, *, holder: str | None = None) -> CycleReport:
-    """One scheduled cycle (`allocbot run --once`): fetch and store, decide, file, send.
+    """One scheduled cycle (`allocbot run --once`): fetch and store, decide, post to the
+    billing system (and confirm what it shows), file, send.
 
     With a `holder`, the mailbox steps (store, file) run only under the intake lease, so a
     cycle next to a running worker never reads or moves mail at the same time as it; deciding
@@ -236,6 +239,7 @@ def run_cycle(app: App, guard: Guard | None = None, *, holder: str | None = None
     else:
         intake(app, report, mailbox_guard)
     decide_stored(app, report, guard)
+    deliver_postings(app, report, guard)
     if not (holder and ticket is None):
         file_decided(app, report, mailbox_guard)
     send_outbox(app, report, guard)

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AliasChoices, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from bot.endpoints import EndpointError, parse_endpoint
@@ -25,6 +27,7 @@ DEFAULT_CONFIG = Path("config/allocbot.toml")
 _ADAPTER_URLS = {  # setting → (accepted form, as said in the error)
     "mailbox": (r"^(maildir:.+|imaps?://.+)$", "maildir:PATH or an imap:// / imaps:// URL"),
     "outbox": (r"^(file:.+|smtps?://.+)$", "file:PATH or an smtp:// / smtps:// URL"),
+    "billing": (r"^(builtin|file:.+|https?://.+)$", "builtin, file:DIR or an http:// / https:// webhook URL"),
 }
 
 
@@ -77,6 +80,12 @@ class Settings(BaseSettings):
     )
     mailbox: str = "maildir:var/mailbox"
     outbox: str = "file:var/outbox"
+    # --- the billing system of record (issue 13, bot/posting/) ---
+    billing: str = "builtin"  # builtin | file:DIR | http(s):// webhook
+    billing_secret: str = ""  # the webhook's Standard Webhooks secret, whsec_…; better in the environment
+    confirm_when: Literal["reflected", "delivered"] = "reflected"  # when an applied request is confirmed
+    acknowledge_pending: bool = False  # a short "received, being applied" note while postings wait
+    billing_overdue_hours: float = Field(default=24.0, gt=0)  # a posting not reflected by then is overdue
 
     invoice_pattern: str = r"G\d{9}"
     payment_pattern: str = r"PY\d{8}"
@@ -164,13 +173,13 @@ class Settings(BaseSettings):
             raise ValueError("must start with a literal letter prefix, e.g. G\\d{9}")
         return value
 
-    @field_validator("mailbox", "outbox")
+    @field_validator("mailbox", "outbox", "billing")
     @classmethod
     def _adapter_url(cls, value: str, info: ValidationInfo) -> str:
         pattern, form = _ADAPTER_URLS[info.field_name]
         if not re.match(pattern, value):
             raise ValueError(f"must be {form}")
-        if "://" in value:
+        if "://" in value and info.field_name != "billing":
             try:
                 parse_endpoint(value)
             except EndpointError as exc:
@@ -221,6 +230,12 @@ class Settings(BaseSettings):
         except (UnknownLocaleError, ValueError) as exc:
             raise ValueError(f"unknown locale: {exc}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _webhook_secret(self) -> Settings:
+        if self.billing.startswith(("http://", "https://")) and not self.billing_secret.startswith("whsec_"):
+            raise ValueError("ALLOCBOT_BILLING is a webhook: set ALLOCBOT_BILLING_SECRET to its whsec_… secret")
+        return self
 
     @property
     def invoice_prefix(self) -> str:

@@ -36,6 +36,7 @@ from bot.ledger.leases import acquire_lease, release_lease
 from bot.replies.digest import queue_digest
 from bot.replies.notices import queue_notices
 from bot.retry import Backoff
+from bot.posting.delivery import deliver_postings
 from bot.service import INTAKE_LEASE, decide_stored, file_decided, intake, send_outbox
 
 log = logging.getLogger("allocbot.worker")
@@ -161,6 +162,7 @@ class Worker:
                 except MailboxError as exc:
                     unreachable = exc
             decide_stored(self.app, report, guard)
+            deliver_postings(self.app, report, guard)
             if holding and unreachable is None:
                 file_decided(self.app, report, leased)
             send_outbox(self.app, report, guard)
@@ -193,7 +195,8 @@ class Worker:
             pass
 
     def outbox_job(self, guard: Guard) -> CycleReport:
-        report = CycleReport()
+        report = CycleReport()  # also the billing system's retries and acks: they resume without new mail
+        deliver_postings(self.app, report, guard)
         send_outbox(self.app, report, guard)
         return report
 

@@ -1,40 +1,34 @@
-"""Import the billing system's ledger CSV exports (DESIGN.md "Ledger"), and the optional
+"""Import the billing system's ledger CSV exports (DESIGN.md "Ledger"), the optional
 bank_accounts.csv (`account_id,iban`: payers' IBANs, how bank statement credits find their
-account; see bot/ledger/payments_import.py).
+account; see bot/ledger/payments_import.py) and the optional allocations.csv (what the
+billing system shows allocated, under allocbot's posting keys: bot/ledger/reconcile.py).
 
 A first pass validates every file before a single row is written, so a bad export is refused
 whole instead of leaving a half-updated ledger; a second pass streams the rows again and
-upserts them in bulk. Only keys are held in memory, never rows, so a million invoices fit.
+upserts them in bulk, then reconciles the figures with allocbot's postings. Only keys are
+held in memory, never rows, so a million invoices fit.
 """
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Callable, Iterator
-from contextlib import suppress
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import islice
-from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from babel.core import parse_locale
-from babel.numbers import list_currencies
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, SQLModel
 
+from bot.ledger import reconcile
+from bot.ledger.csv_cells import BadCell, Cells, problem as _problem, records as _records
 from bot.ledger.tables import Account, BankAccount, Contact, Invoice, Payment
-from bot.model import minor_unit
 from bot.statements.checksums import normal_iban
 
 MAX_PROBLEMS = 20  # enough to fix an export in one go, few enough to read
 BATCH = 5000  # rows per bulk statement: bounds memory, keeps round trips few
-_CURRENCIES = frozenset(list_currencies())
-_AMOUNT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
-_MAX_MINOR = 2**63 - 1  # BIGINT
 
 
 class LedgerImportError(Exception):
@@ -48,80 +42,7 @@ class LedgerImportError(Exception):
 @dataclass(frozen=True)
 class ImportReport:
     counts: dict[str, tuple[int, int]]  # file stem -> (inserted, updated); absent files omitted
-
-
-class BadCell(Exception):
-    """One problem; `line` is set where only the reader knows it (header, malformed records)."""
-
-    def __init__(self, column: str | None, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.column, self.message, self.line = column, message, line
-
-
-class Cells:
-    """One CSV record; each getter parses a column or raises BadCell naming it."""
-
-    def __init__(self, cells: dict[str, str], accounts: set[str]) -> None:
-        self.cells, self.accounts = cells, accounts
-
-    def text(self, column: str, required: bool = False) -> str:
-        value = self.cells[column].strip()
-        if required and not value:
-            raise BadCell(column, "is empty")
-        return value
-
-    def account(self) -> str:
-        value = self.text("account_id", required=True)
-        if value not in self.accounts:
-            raise BadCell("account_id", f"{value!r} is not a known account")
-        return value
-
-    def currency(self) -> str:
-        value = self.text("currency")
-        if value not in _CURRENCIES:
-            raise BadCell("currency", f"{value!r} is not an ISO 4217 currency code")
-        return value
-
-    def locale(self) -> str:
-        """Babel fills in unknown regions (en-ZZ becomes en_US), so the region must survive."""
-        value = self.text("locale")
-        try:
-            region = parse_locale(value.replace("-", "_"))[1]
-            if Locale.parse(value.replace("-", "_")).territory != (region.upper() if region else None):
-                raise ValueError
-        except (ValueError, UnknownLocaleError):
-            raise BadCell("locale", f"{value!r} is not a known locale") from None
-        return value
-
-    def date(self, column: str) -> date:
-        value = self.text(column)
-        if _DATE.fullmatch(value):
-            with suppress(ValueError):
-                return date.fromisoformat(value)
-        raise BadCell(column, f"{value!r} is not a date (YYYY-MM-DD)")
-
-    def minor(self, column: str, currency: str) -> int:
-        """Exact minor units: more decimals than the currency has is refused, never rounded."""
-        value = self.text(column)
-        if not _AMOUNT.fullmatch(value):
-            raise BadCell(column, f"{value!r} is not a decimal number")
-        places = -minor_unit(currency).as_tuple().exponent
-        whole, _, fraction = value.lstrip("+-").partition(".")
-        if fraction[places:].strip("0"):
-            raise BadCell(column, f"{value!r} has more decimals than {currency} has")
-        if len(whole.lstrip("0")) > 19:  # int() of a huge string is slow and may be refused
-            raise BadCell(column, f"{value!r} is too large")
-        minor = int(whole + fraction[:places].ljust(places, "0")) * (-1 if value.startswith("-") else 1)
-        if not 0 <= minor <= _MAX_MINOR:
-            raise BadCell(column, f"{value!r} is " + ("negative" if minor < 0 else "too large"))
-        return minor
-
-    def part(self, column: str, currency: str) -> tuple[int, int]:
-        """(amount, part) in minor units, the open/unallocated part within the amount."""
-        whole, part = self.minor("amount", currency), self.minor(column, currency)
-        if part > whole:
-            raise BadCell(column, f"{self.text(column)!r} is more than amount {self.text('amount')!r}")
-        return whole, part
+    reconciliation: reconcile.Reconciliation = field(default_factory=reconcile.Reconciliation)
 
 
 def _account(c: Cells) -> dict[str, Any]:
@@ -190,41 +111,6 @@ SPECS = (  # import order: the other files refer to accounts
 )
 
 
-def _decoded(f: BinaryIO) -> Iterator[str]:
-    """Decode line by line so bad bytes are reported at their own line, not a buffer's."""
-    for n, raw in enumerate(f, 1):
-        try:
-            yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
-        except UnicodeDecodeError:
-            raise BadCell(None, "is not valid UTF-8", n) from None
-
-
-def _records(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line of the record's start, cells) per record, streamed; a malformed file raises BadCell."""
-    with path.open("rb") as f:
-        reader = csv.reader(_decoded(f))
-        line = 1
-        try:
-            header = [h.strip() for h in next(reader, [])]
-            if missing := [c for c in columns if c not in header]:
-                raise BadCell(missing[0], f"missing from the header (missing: {', '.join(missing)})", 1)
-            index = {c: header.index(c) for c in columns}
-            line = reader.line_num + 1
-            for row in reader:
-                if len(row) not in (0, len(header)):
-                    raise BadCell(None, f"has {len(row)} fields, the header has {len(header)}", line)
-                if row:
-                    yield line, {c: row[i] for c, i in index.items()}
-                line = reader.line_num + 1
-        except csv.Error as exc:
-            raise BadCell(None, f"is not valid CSV ({exc})", line) from None
-
-
-def _problem(stem: str, line: int | None, bad: BadCell) -> str:
-    column = f", column {bad.column}" if bad.column else ""
-    return f"{stem}.csv line {bad.line or line}{column}: {bad.message}"
-
-
 def _validate(files: list[tuple[_Spec, Path]], accounts: set[str]) -> None:
     """Check every row of every file; adds the export's account ids to `accounts`."""
     problems: list[str] = []
@@ -280,26 +166,50 @@ def _upsert(session: Session, spec: _Spec, path: Path, accounts: set[str]) -> tu
     return inserted, updated
 
 
-def import_ledger(session: Session, directory: Path) -> ImportReport:
+def _wanted(session: Session, spec: _Spec, path: Path, keys: set[str]) -> set[str]:
+    """Which of `keys` (rows with allocbot postings) the file has rows for."""
+    if not keys:
+        return set()
+    column = spec.key[0]
+    return {cells[column].strip() for _line, cells in _records(path, spec.columns) if cells[column].strip() in keys}
+
+
+def import_ledger(session: Session, directory: Path, *, now: datetime | None = None) -> ImportReport:
     """Validate the whole export, then upsert accounts, contacts, invoices, payments and bank
-    accounts (each file only when present).
+    accounts (each file only when present), then reconcile with allocbot's postings.
 
     Raises LedgerImportError before writing anything if any row is bad. Never commits: the
-    caller owns the transaction. A re-import overwrites invoices' open amounts and payments'
-    unallocated amounts with the export's figures (the billing system is the source of truth).
+    caller owns the transaction. Invoices' open amounts and payments' unallocated amounts are
+    the export's figures less what allocbot's postings not in the export yet have taken
+    (bot/ledger/reconcile.py): a re-import never makes allocated money allocatable again.
     "updated" counts rows whose key already existed, whether or not a field changed.
     """
-    directory = Path(directory)
+    directory, now = Path(directory), now or datetime.now(UTC)
     if not directory.is_dir():
         raise LedgerImportError([f"{directory}: not a directory"])
     files = [(spec, directory / f"{spec.stem}.csv") for spec in SPECS]
-    if not (files := [(spec, path) for spec, path in files if path.is_file()]):
-        raise LedgerImportError([f"{directory}: none of {', '.join(s.stem + '.csv' for s in SPECS)}"])
+    files = [(spec, path) for spec, path in files if path.is_file()]
+    allocations_csv = directory / f"{reconcile.ALLOCATIONS}.csv"
+    if not files and not allocations_csv.is_file():
+        names = [s.stem + ".csv" for s in SPECS] + [f"{reconcile.ALLOCATIONS}.csv"]
+        raise LedgerImportError([f"{directory}: none of {', '.join(names)}"])
     accounts = set(session.exec(select(Account.__table__.c.account_id)).scalars())
     _validate(files, accounts)
+    exported = None
+    if allocations_csv.is_file():
+        exported, problems = reconcile.read_allocations(allocations_csv, max_problems=MAX_PROBLEMS)
+        if problems:
+            raise LedgerImportError(problems[:MAX_PROBLEMS], more=len(problems) > MAX_PROBLEMS)
+    before = reconcile.before_import(session)
+    in_export = {"payments": set(), "invoices": set()}
     try:
         counts = {spec.stem: _upsert(session, spec, path, accounts) for spec, path in files}
+        for spec, path in files:
+            if spec.stem in in_export:
+                keys = set(before.payments if spec.stem == "payments" else before.invoices)
+                in_export[spec.stem] = _wanted(session, spec, path, keys)
     except BadCell as bad:  # a file changed between the passes; the caller's rollback undoes the rest
         raise LedgerImportError([f"{directory}: a file changed during the import ({bad.message})"]) from None
     session.flush()
-    return ImportReport(counts)
+    result = reconcile.reconcile(session, exported=exported, before=before, in_export=in_export, now=now)
+    return ImportReport(counts, result)

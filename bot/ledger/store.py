@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
+from bot.ledger import postings
 from bot.ledger.tables import Account, Allocation, Contact, InboundMessage, Invoice, Payment
 from bot.model import (
     AccountRow, Allocation as AllocationValue, ContactRow, InvoiceRow, LedgerView, Money, PaymentRow, Request, minor_unit,
@@ -93,9 +94,13 @@ def _spend(session: Session, table, key_clause, balance, currency: str, minor: i
     return result.rowcount == 1
 
 
-def apply_allocations(session: Session, *, allocations: Iterable[AllocationValue], inbound_id: int | None, actor: str, now: datetime) -> None:
+def apply_allocations(session: Session, *, allocations: Iterable[AllocationValue], inbound_id: int | None, actor: str,
+                      now: datetime, reflected: bool = True) -> list[Allocation]:
     """Write allocations, lowering the payment's and invoice's balances in the same statement
-    that checks them, so two writers can never both spend the same money."""
+    that checks them, so two writers can never both spend the same money; and their postings
+    to the billing system, in the same transaction (`reflected`: the billing system is
+    allocbot's own ledger, bot/posting/builtin.py)."""
+    rows = []
     for a in allocations:
         minor = to_minor(a.amount)
         if minor <= 0:
@@ -104,9 +109,12 @@ def apply_allocations(session: Session, *, allocations: Iterable[AllocationValue
             raise LedgerConflict(f"payment {a.payment_id} has less than {a.amount} unallocated")
         if not _spend(session, Invoice, Invoice.invoice_number == a.invoice_number, Invoice.open_minor, a.amount.currency, minor):
             raise LedgerConflict(f"invoice {a.invoice_number} has less than {a.amount} open")
-        session.add(Allocation(payment_id=a.payment_id, invoice_number=a.invoice_number, currency=a.amount.currency,
+        rows.append(Allocation(payment_id=a.payment_id, invoice_number=a.invoice_number, currency=a.amount.currency,
                                amount_minor=minor, inbound_id=inbound_id, created_at=now, created_by=actor))
+        session.add(rows[-1])
     session.flush()
+    postings.add_postings(session, allocations=rows, reflected=reflected, now=now)
+    return rows
 
 
 def repeated_allocations(session: Session, *, sender_addr: str, allocations: Iterable[AllocationValue],
@@ -119,6 +127,7 @@ def repeated_allocations(session: Session, *, sender_addr: str, allocations: Ite
     rows = session.exec(select(Allocation.payment_id, Allocation.invoice_number, Allocation.amount_minor)
                         .join(InboundMessage, col(Allocation.inbound_id) == col(InboundMessage.id))
                         .where(InboundMessage.sender_addr == sender_addr, col(Allocation.created_at) >= since,
+                               col(Allocation.released_at).is_(None),
                                col(Allocation.payment_id).in_(sorted({a.payment_id for a in allocations})))).all()
     done = {tuple(r) for r in rows}
     return [a for a in allocations if (a.payment_id, a.invoice_number, to_minor(a.amount)) in done]

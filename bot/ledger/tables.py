@@ -112,6 +112,9 @@ class InboundMessage(SQLModel, table=True):
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # When the mailbox was told the outcome (IMAP: moved to the outcome folder); null = still to do.
     filed_at: datetime | None = Field(default=None, index=True)
+    # A confirmation is owed once every posting of this request reaches `confirm_when`
+    # (bot/posting/confirming.py); false once it is queued or no longer due.
+    confirm_due: bool = Field(default=False, index=True)
 
 
 class Allocation(SQLModel, table=True):
@@ -125,6 +128,61 @@ class Allocation(SQLModel, table=True):
     inbound_id: int | None = Field(default=None, foreign_key="inboundmessage.id", index=True)
     created_at: datetime
     created_by: str = Field(default="allocbot", max_length=320)
+    # The billing system refused this allocation's posting: its money went back to the payment
+    # and the invoice (bot/posting/records.py `release`). A released row moves no money.
+    released_at: datetime | None = None
+    release_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Posting(SQLModel, table=True):
+    """An allocation (or its reversal) on its way to the billing system of record, under a key
+    that stays the same across retries, crashes and workers: the billing system's dedup key.
+
+    `state`: pending → delivered (accepted) → reflected (its own data shows it), or rejected.
+    A pending posting with `handed_at` set was handed over (a file batch written) and waits
+    for the billing system's answer."""
+
+    __table_args__ = (Index("ix_posting_state_next", "state", "next_attempt_at"),
+                      CheckConstraint("amount_minor > 0", name="posting_positive"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    kind: str = Field(default="allocate", max_length=16)  # allocate | reverse
+    allocation_id: int = Field(foreign_key="allocation.id", index=True)
+    inbound_id: int | None = Field(default=None, foreign_key="inboundmessage.id", index=True)
+    account_id: str = Field(max_length=64)
+    payment_id: str = Field(index=True, max_length=64)
+    invoice_number: str = Field(index=True, max_length=64)
+    currency: str = Field(max_length=3)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: str = Field(default="", max_length=998)  # the request's Message-ID
+    state: str = Field(default="pending", max_length=16)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # why rejected
+    created_at: datetime
+    handed_at: datetime | None = None
+    batch: int | None = Field(default=None, index=True)  # file connector: postings-<batch>.jsonl
+    delivered_at: datetime | None = None
+    reflected_at: datetime | None = None
+    reflected_by: str = Field(default="", max_length=16)  # builtin | billing (its answer) | import
+    # When an import's allocations.csv last listed this key; null when the last one did not.
+    in_export_at: datetime | None = None
+    # When an import last held this posting's money back because its export did not show it.
+    held_back_at: datetime | None = None
+    rejected_at: datetime | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    claimed_by: str = Field(default="", max_length=256)
+    claimed_until: datetime | None = None
+
+
+class PostingBatch(SQLModel, table=True):
+    """The sequence of the file connector's batches: one row per postings-<id>.jsonl, so two
+    workers never number a batch alike."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime
+    holder: str = Field(default="", max_length=256)
 
 
 class ReviewItem(SQLModel, table=True):

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from bot.bootstrap import App
 from bot.deciding.hints import payment_hints
 from bot.intake.bounces import read_bounce
-from bot.ledger import journal, store
+from bot.ledger import journal, postings, store
 from bot.ledger.tables import InboundMessage, OutboundMessage
 from bot.model import Decision, Evidence, Reason, Sender, Status
 from bot.reading.mime import Mail
@@ -74,6 +74,16 @@ def queue_reply(session: Session, app: App, *, inbound: InboundMessage, mail: Ma
     kind = reply_kind(decision, acknowledge_review=app.settings.acknowledge_review)
     if kind is None or not sender.address:
         return None
+    if kind == "confirmation" and postings.confirmation_waits(session, inbound_id=inbound.id,
+                                                              confirm_when=app.settings.confirm_when):
+        # confirmed when the billing view shows it (bot/posting/confirming.py); a note first if asked
+        inbound.confirm_due = True
+        session.add(inbound)
+        journal.audit(session, actor="allocbot", action="confirmation_deferred", inbound_id=inbound.id, now=now,
+                      detail={"confirm_when": app.settings.confirm_when, "billing": app.billing.name})
+        if not app.settings.acknowledge_pending:
+            return None
+        kind = "pending_ack"
     if (refusal := reply_refusal(session, app, to_addr=sender.address, now=now)) is not None:
         journal.audit(session, actor="allocbot", action="reply_suppressed", inbound_id=inbound.id, now=now,
                       detail={"kind": kind, "to": sender.address, "reason": refusal.reason, "detail": refusal.detail})

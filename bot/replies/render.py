@@ -27,7 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from bot.model import AccountRow, Decision, Evidence, InvoiceRow, Money, PaymentRow
 
-KINDS = ("confirmation", "needs_info", "review_ack", "cancelled")
+KINDS = ("confirmation", "needs_info", "review_ack", "cancelled", "pending_ack")
 FALLBACK_LANGUAGE = "en"
 _REPLY_PREFIX = re.compile(r"^\s*(re|sv|aw)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 

@@ -144,7 +144,8 @@ def _apply(ctx: _Ctx, lines: list[EditLine], resolution: str) -> str:
                                                           for p, i, who in repeated) + ". Check the billing view.", 409)
     before = _balances(view, checked.allocations)
     try:
-        store.apply_allocations(ctx.session, allocations=checked.allocations, inbound_id=ctx.inbound.id, actor=ctx.actor, now=ctx.now)
+        store.apply_allocations(ctx.session, allocations=checked.allocations, inbound_id=ctx.inbound.id, actor=ctx.actor,
+                                now=ctx.now, reflected=ctx.app.billing.reflects_at_once)
     except store.LedgerConflict as exc:  # the money moved since it was checked: nothing is applied
         raise Refused(f"The ledger refused it ({exc}); nothing was applied.", 409) from exc
     ctx.session.expire_all()
@@ -159,12 +160,14 @@ def _apply(ctx: _Ctx, lines: list[EditLine], resolution: str) -> str:
         decision = Decision(Status.APPLIED, (), checked.account_id, checked.allocations)
         queued = queue_reply(ctx.session, ctx.app, inbound=ctx.inbound, mail=ctx.original.mail, sender=ctx.original.sender,
                              decision=decision, case_ref=ctx.item.case_ref, now=ctx.now)
-        if queued is None:  # a rate or bounce limit held it back (audited by queue_reply)
+        if queued is None and not ctx.inbound.confirm_due:  # a rate or bounce limit held it back (audited)
             blocked = "a reply limit for this address held the confirmation back"
     proposed = proposal_from(queries.audit_events(ctx.session, inbound_id=ctx.inbound.id)).allocations
     _audit(ctx, resolution, "closed", inbound_status={"before": inbound_before, "after": Status.APPLIED.value},
            account_id=checked.account_id, proposed=_money(proposed), allocations=_money(checked.allocations),
-           balances={"before": before, "after": after}, reply=None if blocked else "confirmation", no_reply=blocked)
+           balances={"before": before, "after": after}, no_reply=blocked,
+           reply=None if blocked else ("confirmation when the billing system shows it" if ctx.inbound.confirm_due
+                                       else "confirmation"))
     return resolution
 
 

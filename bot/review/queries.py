@@ -63,6 +63,7 @@ def allocated_since(session: Session, *, pairs: list[tuple[str, str]], since: da
     if not pairs:
         return []
     rows = session.exec(select(Allocation.payment_id, Allocation.invoice_number, Allocation.created_by)
-                        .where(col(Allocation.payment_id).in_({p for p, _ in pairs}), col(Allocation.created_at) > since)).all()
+                        .where(col(Allocation.payment_id).in_({p for p, _ in pairs}), col(Allocation.created_at) > since,
+                               col(Allocation.released_at).is_(None))).all()
     wanted = set(pairs)
     return sorted({(p, i, who) for p, i, who in rows if (p, i) in wanted})

@@ -63,9 +63,11 @@ def test_ledger_import_prints_what_it_loaded_and_is_idempotent(cli, tmp_path):
     again = cli.ok("ledger", "import", str(ledger))
 
     assert first.splitlines() == ["accounts: 2 inserted, 0 updated", "contacts: 3 inserted, 0 updated",
-                                  "invoices: 3 inserted, 0 updated", "payments: 3 inserted, 0 updated"]
+                                  "invoices: 3 inserted, 0 updated", "payments: 3 inserted, 0 updated",
+                                  "discrepancies: 0"]
     assert again.splitlines() == ["accounts: 0 inserted, 2 updated", "contacts: 0 inserted, 3 updated",
-                                  "invoices: 0 inserted, 3 updated", "payments: 0 inserted, 3 updated"]
+                                  "invoices: 0 inserted, 3 updated", "payments: 0 inserted, 3 updated",
+                                  "discrepancies: 0"]
     assert (cli.count(Account), cli.count(Contact), cli.count(Invoice), cli.count(Payment)) == (2, 3, 3, 3)
 
 
