@@ -147,8 +147,9 @@ def _shown(session: Session, posting: Posting, exported: dict[str, ExportAllocat
             f"{posting.payment_id} → {posting.invoice_number}, {_money(posting.amount_minor, posting.currency)}",
             posting.key, posting.inbound_id))
         return False
-    if postings.reflect(session, posting=posting, now=now) == "moved":
-        out.reflected += 1
+    first = posting.in_export_at is None
+    if postings.reflect(session, posting=posting, now=now) == "moved" or first:
+        out.reflected += 1  # reflected now, or (builtin) shown by the billing system's data for the first time
     return True
 
 

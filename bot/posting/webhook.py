@@ -29,6 +29,11 @@ def redacted(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+# 4xx answers about allocbot's side, not the posting (a wrong secret or URL, a rate limit):
+# retried, never taken as a refusal that would release the money and hold the request.
+NOT_ABOUT_THE_POSTING = frozenset({401, 403, 404, 405, 407, 408, 413, 421, 425, 429})
+
+
 def answer_of(key: str, status: int, body: str) -> Answer:
     """What an HTTP answer means for the posting `key` (pure, tested on its own)."""
     if 200 <= status < 300:
@@ -39,7 +44,7 @@ def answer_of(key: str, status: int, body: str) -> Answer:
         return Answer(key, "reflected" if reflected else "delivered")
     if status == 409:
         return Answer(key, "delivered", "the billing system had this key already")
-    if 400 <= status < 500:
+    if 400 <= status < 500 and status not in NOT_ABOUT_THE_POSTING:
         return Answer(key, "rejected", f"HTTP {status}: {body.strip()[:MAX_REASON] or 'no reason given'}")
     return Answer(key, "retry", f"HTTP {status}: {body.strip()[:200]}")
 

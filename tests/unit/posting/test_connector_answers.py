@@ -10,8 +10,10 @@ from bot.posting.webhook import answer_of, redacted
     (200, "", "delivered"), (202, '{"queued": true}', "delivered"), (201, '{"reflected": true}', "reflected"),
     (200, '{"reflected": "yes"}', "delivered"),  # only a JSON true says it is applied
     (200, "not json", "delivered"), (409, "duplicate key", "delivered"),
-    (422, "invoice G1 is paid", "rejected"), (400, "", "rejected"), (404, "no such payment", "rejected"),
+    (422, "invoice G1 is paid", "rejected"), (400, "", "rejected"), (410, "payment gone", "rejected"),
     (500, "boom", "retry"), (503, "", "retry"), (502, "bad gateway", "retry"),
+    # about allocbot's side, not the posting: a wrong secret or URL, a rate limit never release money
+    (401, "bad signature", "retry"), (403, "", "retry"), (404, "no such endpoint", "retry"), (429, "", "retry"),
 ])
 def test_http_status_and_answer_give_the_outcome(status, body, outcome):
     answer = answer_of("alloc-1-ab", status, body)
