@@ -13,6 +13,7 @@ import typer
 from sqlmodel import Session
 
 from bot.cli_payments import payments_cli
+from bot.cli_postings import postings_cli
 from bot.cli_support import build_app, console, err
 from bot.intake.mailbox import MailboxError
 from bot.settings import SettingsError, load_settings
@@ -27,6 +28,7 @@ app.add_typer(payments_cli, name="payments")
 app.add_typer(billing_cli, name="billing")
 app.add_typer(requests_cli, name="requests")
 app.add_typer(users_cli, name="users")
+app.add_typer(postings_cli, name="postings")
 
 
 @ledger_cli.command("import")
@@ -99,8 +101,9 @@ def worker() -> None:
 
 @app.command("status")
 def status() -> None:
-    """Mailbox reachability, checkpoint, queue sizes, outbox backlog and failures, last cycle.
-    Exits 1 when the mailbox cannot be reached."""
+    """Mailbox reachability, checkpoint, queue sizes, outbox backlog and failures, last cycle,
+    the billing system and its postings. Exits 1 when the mailbox or the billing system cannot
+    be reached."""
     from bot.status import gather_status, print_status
 
     application = build_app()
@@ -108,8 +111,9 @@ def status() -> None:
         report = gather_status(application)
     finally:
         application.mailbox.close()
+        application.billing.close()
     print_status(report, console)
-    if not report.health.reachable:
+    if not report.health.reachable or (report.billing and report.billing.problem):
         raise typer.Exit(1)
 
 

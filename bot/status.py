@@ -3,7 +3,7 @@ what failed, and when did each job last succeed — gathered once, then printed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.bootstrap import App
 from bot.intake.mailbox import Checkpoint, Health
+from bot.ledger import postings
 from bot.ledger.checkpoints import checkpoint_for
 from bot.ledger.jobruns import job_runs
 from bot.ledger.leases import lease_holder
@@ -31,11 +32,28 @@ class Status:
     stats: QueueStats
     jobs: list[JobRun]
     failed_replies: list[tuple[str, str, str]]  # (message_id, to, last_error), newest first
+    billing: BillingStatus | None = None
 
     @property
     def last_cycle_ok(self) -> datetime | None:
         """The intake job's (worker) or a `run --once` cycle's last success, whichever is later."""
         return max((j.last_ok_at for j in self.jobs if j.name in ("intake", "cycle") and j.last_ok_at), default=None)
+
+
+@dataclass(frozen=True)
+class BillingStatus:
+    name: str
+    problem: str | None  # why the billing system cannot be reached now
+    counts: dict[str, int]  # postings by state
+    overdue: int  # not reflected within billing_overdue_hours
+    oldest_overdue: list[tuple[str, datetime, str]]  # (key, created, last error)
+    overdue_hours: float
+
+
+def gather_billing(app: App, session: Session, *, now: datetime) -> BillingStatus:
+    total, oldest = postings.overdue(session, now=now, after=timedelta(hours=app.settings.billing_overdue_hours), limit=5)
+    return BillingStatus(app.billing.name, app.billing.check(), dict(postings.counts(session)), total,
+                         [(p.key, p.created_at, p.last_error) for p in oldest], app.settings.billing_overdue_hours)
 
 
 def gather_status(app: App, *, failures_shown: int = 5) -> Status:
@@ -46,8 +64,9 @@ def gather_status(app: App, *, failures_shown: int = 5) -> Status:
                               .order_by(col(OutboundMessage.id).desc()).limit(failures_shown)).all()
         return Status(now=now, mailbox=app.mailbox.name, health=health, checkpoint=checkpoint_for(session, mailbox=app.mailbox.name),
                       lease=lease_holder(session, name=INTAKE_LEASE, now=now), outbox=app.outbox.name,
-                      stats=queue_stats(session, now=now), jobs=job_runs(session),
-                      failed_replies=[(r.message_id, r.to_addr, r.last_error) for r in failed])
+                      stats=queue_stats(session, now=now, overdue_after=timedelta(hours=app.settings.billing_overdue_hours)), jobs=job_runs(session),
+                      failed_replies=[(r.message_id, r.to_addr, r.last_error) for r in failed],
+                      billing=gather_billing(app, session, now=now))
 
 
 def print_status(status: Status, console: Console) -> None:
@@ -68,7 +87,20 @@ def print_status(status: Status, console: Console) -> None:
     today = ", ".join(f"{k} {v}" for k, v in sorted(s.decided_today.items())) or "nothing yet"
     table.add_row("today (UTC)", today)
     table.add_row("last successful cycle", _ago(status.last_cycle_ok, status.now))
+    if (b := status.billing) is not None:
+        reach = "[green]reachable[/green]" if b.problem is None else f"[red]NOT reachable[/red]: {escape(b.problem)}"
+        states = ", ".join(f"{k} {v}" for k, v in sorted(b.counts.items())) or "no postings yet"
+        table.add_row("billing system", f"{escape(b.name)} — {reach}")
+        table.add_row("postings", f"{states}; overdue (not reflected within {b.overdue_hours:g} h) "
+                                  + (f"[red]{b.overdue}[/red]" if b.overdue else "0"))
     console.print(table)
+    if status.billing and status.billing.oldest_overdue:
+        late = Table(title="overdue postings (oldest first)", title_justify="left")
+        for column in ("key", "created", "last error"):
+            late.add_column(column)
+        for key, created, error in status.billing.oldest_overdue:
+            late.add_row(escape(key), _ago(created, status.now), escape(error[:160]))
+        console.print(late)
     if status.jobs:
         jobs = Table(title="jobs", title_justify="left")
         for column in ("job", "last started", "last ok", "last failed", "last error / summary"):

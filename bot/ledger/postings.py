@@ -229,7 +229,7 @@ def overdue(session: Session, *, now: datetime, after: timedelta, limit: int = 2
     """Postings not reflected `after` their creation: how many, and the oldest few."""
     where = (col(Posting.state).in_(open_states()), col(Posting.created_at) <= now - after)
     total = int(session.exec(select(func.count()).select_from(Posting).where(*where)).one())
-    rows = session.exec(select(Posting).where(*where).order_by(Posting.created_at).limit(limit)).all() if total else []
+    rows = session.exec(select(Posting).where(*where).order_by(Posting.created_at).limit(limit)).all() if total and limit else []
     return total, list(rows)
 
 

@@ -3,12 +3,14 @@ daily digest. Counting queries only; nothing here writes."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.ledger import postings
 from bot.ledger.tables import InboundMessage, OutboundMessage, ReviewItem
+from bot.posting.states import open_states
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class QueueStats:
     outbox_failed: int
     oldest_pending_at: datetime | None
     decided_today: dict[str, int] = field(default_factory=dict)  # status → count since 00:00 UTC
+    postings_waiting: int = 0  # posted to the billing system, not yet reflected (pending or delivered)
+    postings_overdue: int = 0  # of those, older than billing_overdue_hours
 
     @property
     def queue_size(self) -> int:
@@ -32,7 +36,7 @@ def start_of_day(now: datetime) -> datetime:
     return datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
 
 
-def queue_stats(session: Session, *, now: datetime) -> QueueStats:
+def queue_stats(session: Session, *, now: datetime, overdue_after: timedelta = timedelta(hours=24)) -> QueueStats:
     open_items = dict(session.exec(
         select(InboundMessage.status, func.count()).join(ReviewItem, col(ReviewItem.inbound_id) == col(InboundMessage.id))
         .where(ReviewItem.status == "open").group_by(InboundMessage.status)).all())
@@ -48,4 +52,6 @@ def queue_stats(session: Session, *, now: datetime) -> QueueStats:
                               .where(col(InboundMessage.decided_at) >= start_of_day(now)).group_by(InboundMessage.status)).all())
     return QueueStats(open_items=open_items, oldest_open_at=oldest_open, waiting=waiting, unfiled=unfiled,
                       outbox_pending=outbox.get("pending", 0) + outbox.get("sending", 0), outbox_deferred=deferred,
-                      outbox_failed=outbox.get("failed", 0), oldest_pending_at=oldest_pending, decided_today=today)
+                      outbox_failed=outbox.get("failed", 0), oldest_pending_at=oldest_pending, decided_today=today,
+                      postings_waiting=sum(n for state, n in postings.counts(session).items() if state in open_states()),
+                      postings_overdue=postings.overdue(session, now=now, after=overdue_after, limit=0)[0])

@@ -4,7 +4,7 @@ Queued in the outbox like any reply, under a Message-ID made from the day and th
 recipient: a second worker, or a restart on the same day, finds it queued and adds nothing."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -32,7 +32,7 @@ def digest_message_id(settings: Settings, *, day: date, recipient: str) -> str:
 def queue_digest(session: Session, *, settings: Settings, templates_dir, now: datetime) -> int:
     """Queue today's digest for each recipient not yet sent one today; returns how many were queued."""
     day = now.date()
-    content = render_digest(queue_stats(session, now=now), day=day, now=now, templates_dir=templates_dir)
+    content = render_digest(queue_stats(session, now=now, overdue_after=timedelta(hours=settings.billing_overdue_hours)), day=day, now=now, templates_dir=templates_dir)
     queued = 0
     for recipient in settings.digest_to:
         message_id = digest_message_id(settings, day=day, recipient=recipient)

@@ -19,7 +19,8 @@ from sqlmodel import Session
 from bot.bootstrap import App
 from bot.deciding.hints import payment_hints
 from bot.ledger import store
-from bot.ledger.tables import Allocation as AllocationTable, InboundMessage, ReviewItem
+from bot.ledger.postings import billing_status
+from bot.ledger.tables import Allocation as AllocationTable, InboundMessage, Posting, ReviewItem
 from bot.model import AccountRow, Evidence, InvoiceRow, PaymentRow, Request
 from bot.reading.mime import Attachment, decode_text, header
 from bot.review import queries
@@ -80,6 +81,11 @@ class ItemView:
     invoice_options: list[tuple[str, str]] = field(default_factory=list)
     open_invoice_count: int = 0  # of the account, shown or not
     unallocated_count: int = 0
+    postings: list[Posting] = field(default_factory=list)  # this request's, to the billing system
+
+    @property
+    def billing_status(self) -> str | None:
+        return billing_status([p.state for p in self.postings])
 
     @property
     def active(self) -> bool:
@@ -197,6 +203,7 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
         edit_rows=rows + [EditLine("", "", "")] * (MAX_LINES - len(rows)),
         hints=payment_hints(payment_rows, invoice_rows, invoice_pattern=app.settings.invoice_pattern),
         open_invoice_count=ledger.open_invoice_count, unallocated_count=ledger.unallocated_count,
+        postings=store.rows_by_inbound(session, table=Posting, inbound_ids=[inbound.id]).get(inbound.id, []),
     )
     view.payment_options, view.invoice_options = _options(payments, invoices, inbound.account_id)
     return view

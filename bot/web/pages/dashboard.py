@@ -1,7 +1,7 @@
 """The dashboard: today's outcomes, the queue, and the auto-apply rate over 7 and 30 days."""
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -23,6 +23,7 @@ def dashboard(request: Request, user: WebUser = Depends(current_user), session: 
     now = get_app(request).clock()
     days = last_days(now.astimezone(UTC).date(), CHART_DAYS)
     daily = daily_rates(days, decided_counts(session, since=days[0]))
-    return page(request, "dashboard.html", user=user, now=now, stats=queue_stats(session, now=now),
+    return page(request, "dashboard.html", user=user, now=now, stats=queue_stats(session, now=now, overdue_after=timedelta(
+                    hours=get_app(request).settings.billing_overdue_hours)),
                 oldest=oldest_open_item(session), waiting=item_status_counts(session).get("waiting", 0),
                 daily=daily, recent_days=RECENT_DAYS, rate_recent=overall(daily[-RECENT_DAYS:]), rate_all=overall(daily))
