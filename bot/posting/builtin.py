@@ -9,6 +9,7 @@ class BuiltinBilling:
     name = "builtin"
     batched = False
     reflects_at_once = True
+    batch_size = 500
 
     def deliver(self, batch: Batch) -> list[Answer]:
         """Postings left pending by another connector, now that allocbot is the record."""

@@ -2,9 +2,9 @@
 posting over, record each answer, then queue the confirmations that may go out now.
 
 Each batch is claimed (a conditional UPDATE per posting, so two workers never hand the same
-posting over at once) and committed before the billing system sees it; the answers are
-recorded in one transaction after. A crash in between leaves the claim to run out, and the
-posting is handed over again under the same key, which the billing system takes as the same
+posting over at once) and committed before the billing system sees it; each answer is
+recorded in its own transaction as it comes. A crash in between leaves the claim to run out,
+and the posting is handed over again under the same key, which the billing system takes as the same
 posting (webhook-id, or the batch file already written under its number). A billing system
 that cannot take a posting now (down, 5xx) gets it again after the retry backoff; the
 step stops for this cycle, and mail is read and decided meanwhile."""
@@ -26,12 +26,14 @@ from bot.posting.port import Answer, Batch, BillingError
 from bot.retry import Backoff
 
 log = logging.getLogger("allocbot.posting")
-BATCH = 100
-CLAIM_TIMEOUTS = 6  # a claim outlives a live delivery: one HTTP exchange per posting, each bounded
+CLAIM_TIMEOUTS = 2  # a claim outlives a live delivery: per posting one exchange, bounded by the timeout
 
 
-def claim_window(app: App, size: int = BATCH) -> timedelta:
-    return timedelta(seconds=CLAIM_TIMEOUTS * app.settings.socket_timeout_seconds + size)
+def claim_window(app: App, size: int) -> timedelta:
+    """Long enough for a live run to hand over the whole batch; a dead run's postings are
+    handed over again after it (90 s with the 30 s timeout)."""
+    exchange = CLAIM_TIMEOUTS * app.settings.socket_timeout_seconds
+    return timedelta(seconds=30 + exchange * (1 if app.billing.batched else size))  # a batch: one file write
 
 
 def backoff(app: App) -> Backoff:
@@ -63,37 +65,45 @@ def read_acknowledgements(app: App, report: CycleReport) -> None:
         report.problems.extend(problems)
 
 
-def _record(app: App, claimed: dict[str, int], answers: list[Answer], report: CycleReport) -> bool:
-    """Store the answers; True while the billing system takes postings (no `retry`)."""
-    now, delays = app.clock(), backoff(app)
-    answered = {a.key: a for a in answers}
-    with Session(app.engine) as session:
-        for key, posting_id in claimed.items():
-            posting = session.get(Posting, posting_id)
-            answer = answered.get(key) or Answer(key, "retry", "the billing system gave no answer for it")
-            postings.record_answer(session, posting=posting, answer=answer, now=now,
-                                   retry_at=now + delays.delay(posting.attempts + 1))
-            report.posted[answer.outcome] += 1
-        session.commit()
-    return all(a.outcome != "retry" for a in answered.values()) and len(answered) >= len(claimed)
-
-
-def _deliver_batch(app: App, holder: str) -> tuple[dict[str, int], list[Answer]] | None:
+def _record(app: App, posting_id: int, answer: Answer, report: CycleReport) -> None:
+    """Store one answer in its own transaction; the posting's claim ends with it."""
     now = app.clock()
     with Session(app.engine) as session:
-        claimed = postings.claim_due(session, holder=holder, now=now, until=now + claim_window(app), limit=BATCH)
+        posting = session.get(Posting, posting_id)
+        postings.record_answer(session, posting=posting, answer=answer, now=now,
+                               retry_at=now + backoff(app).delay(posting.attempts + 1))
+        session.commit()
+    report.posted[answer.outcome] += 1
+
+
+def _deliver_batch(app: App, holder: str, report: CycleReport) -> bool:
+    """Claim and hand over one batch, recording each answer as it comes. True while there may
+    be more to hand over and the billing system takes postings (no `retry`)."""
+    now, size = app.clock(), app.billing.batch_size
+    with Session(app.engine) as session:
+        claimed = postings.claim_due(session, holder=holder, now=now, until=now + claim_window(app, size), limit=size)
         if not claimed:
-            return None
+            return False
         seq = postings.numbered_batch(session, postings=claimed, holder=holder, now=now) if app.billing.batched else None
         batch = Batch(seq, tuple(postings.posting_out(p) for p in claimed))
         ids = {p.key: p.id for p in claimed}
         session.commit()
+    answered, taking = set(), True
     try:
-        answers = app.billing.deliver(batch)
+        for answer in app.billing.deliver(batch):
+            if answer.key in ids and answer.key not in answered:
+                answered.add(answer.key)
+                _record(app, ids[answer.key], answer, report)
+                taking = taking and answer.outcome != "retry"
     except BillingError as exc:
         log.warning("billing system %s: %s", app.billing.name, exc, extra={"event": "billing_unavailable"})
-        answers = [Answer(p.key, "retry", str(exc)) for p in batch.postings]
-    return ids, answers
+        for key in ids.keys() - answered:
+            _record(app, ids[key], Answer(key, "retry", str(exc)), report)
+        return False
+    for key in ids.keys() - answered:  # a connector that said nothing about a posting: it waits
+        _record(app, ids[key], Answer(key, "retry", "the billing system gave no answer for it"), report)
+        taking = False
+    return taking
 
 
 def deliver_postings(app: App, report: CycleReport, guard: Guard | None = None, *, holder: str | None = None) -> None:
@@ -103,10 +113,8 @@ def deliver_postings(app: App, report: CycleReport, guard: Guard | None = None, 
     guard, holder = guard or Guard(), holder or default_holder()
     try:
         read_acknowledgements(app, report)
-        while not guard.reason_to_stop():
-            handed = _deliver_batch(app, holder)
-            if handed is None or not _record(app, *handed, report):
-                break
+        while not guard.reason_to_stop() and _deliver_batch(app, holder, report):
+            pass
         queue_due_confirmations(app, report)
     except Exception as exc:  # noqa: BLE001 - e.g. the database went away mid-step
         log.exception("posting step failed: %s", exc, extra={"event": "posting_step_failed"})

@@ -76,6 +76,7 @@ def read_ack_file(path: Path) -> AckFile:
 class FileBilling:
     batched = True
     reflects_at_once = False
+    batch_size = 1000  # postings per file
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)

@@ -5,6 +5,7 @@ acknowledgements that arrived since (`acknowledgements`, the file connector's ac
 It never touches the database: `bot/posting/delivery.py` claims, records and retries."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -74,9 +75,13 @@ class BillingError(Exception):
 class BillingSystem(Protocol):
     name: str  # for logs and status, secrets redacted
     batched: bool  # True: deliver() gets a batch number that must survive a crash
+    batch_size: int  # postings claimed and handed over together
     reflects_at_once: bool  # True (builtin only): a posting is reflected when its allocation commits
 
-    def deliver(self, batch: Batch) -> list[Answer]: ...
+    def deliver(self, batch: Batch) -> Iterable[Answer]:
+        """One answer per posting, as each comes: the caller records each one at once, so a
+        crash leaves at most the posting in flight unrecorded."""
+        ...
 
     def acknowledgements(self) -> list[AckFile]: ...
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import ssl
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -36,14 +37,13 @@ NOT_ABOUT_THE_POSTING = frozenset({401, 403, 404, 405, 407, 408, 413, 421, 425, 
 
 def answer_of(key: str, status: int, body: str) -> Answer:
     """What an HTTP answer means for the posting `key` (pure, tested on its own)."""
-    if 200 <= status < 300:
+    if 200 <= status < 300 or status == 409:  # 409: it had this key already (a retry after a crash)
         try:
             reflected = json.loads(body).get("reflected") is True if body.strip() else False
         except (ValueError, AttributeError):
             reflected = False
-        return Answer(key, "reflected" if reflected else "delivered")
-    if status == 409:
-        return Answer(key, "delivered", "the billing system had this key already")
+        return Answer(key, "reflected" if reflected else "delivered",
+                      "the billing system had this key already" if status == 409 else "")
     if 400 <= status < 500 and status not in NOT_ABOUT_THE_POSTING:
         return Answer(key, "rejected", f"HTTP {status}: {body.strip()[:MAX_REASON] or 'no reason given'}")
     return Answer(key, "retry", f"HTTP {status}: {body.strip()[:200]}")
@@ -52,6 +52,7 @@ def answer_of(key: str, status: int, body: str) -> Answer:
 class WebhookBilling:
     batched = False
     reflects_at_once = False
+    batch_size = 1  # claimed one at a time: a dead run leaves one posting waiting for its claim
 
     def __init__(self, url: str, *, secret: str, timeout: float, clock=lambda: datetime.now(UTC),
                  verify: bool | ssl.SSLContext = True) -> None:
@@ -70,20 +71,20 @@ class WebhookBilling:
                    "webhook-signature": self.signer.sign(posting.key, now, body)}
         return body, headers
 
-    def deliver(self, batch: Batch) -> list[Answer]:
-        answers: list[Answer] = []
+    def deliver(self, batch: Batch) -> Iterator[Answer]:
         for n, posting in enumerate(batch.postings):
             body, headers = self.signed(posting)
             try:
                 response = self.client.post(self.url, content=body, headers=headers)
             except httpx.HTTPError as exc:
                 why = f"{self.name}: {type(exc).__name__}: {exc}"[:MAX_REASON]
-                return answers + [Answer(p.key, "retry", why) for p in batch.postings[n:]]
+                yield from (Answer(p.key, "retry", why) for p in batch.postings[n:])
+                return
             answer = answer_of(posting.key, response.status_code, response.text)
-            answers.append(answer)
+            yield answer
             if answer.outcome == "retry":  # the billing system fails: the rest waits
-                return answers + [Answer(p.key, "retry", answer.reason) for p in batch.postings[n + 1:]]
-        return answers
+                yield from (Answer(p.key, "retry", answer.reason) for p in batch.postings[n + 1:])
+                return
 
     def acknowledgements(self) -> list[AckFile]:
         return []

@@ -30,6 +30,9 @@ class BillingReceiver:
     taken: list[dict] = field(default_factory=list)  # each posting taken, once per key, in order
     answers: list[tuple[str, int]] = field(default_factory=list)  # (key, status) of every request
     bad_signatures: int = 0
+    # Called with each answer before it is sent back (a fault a test injects: kill the caller
+    # after the billing system took the posting, before allocbot hears it took it).
+    before_answer: object = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -53,7 +56,7 @@ class BillingReceiver:
             if self.script:
                 return self.script.pop(0), {"error": "scripted"}
             if key in self.keys():
-                return 409, {"error": "already have this key"}
+                return 409, {"error": "already have this key", "reflected": self.reflect}
             if posting["invoice_number"] in self.refuse:
                 return 422, {"error": self.refuse[posting["invoice_number"]]}
             self.taken.append(posting)
@@ -67,6 +70,8 @@ class BillingReceiver:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 status, answer = receiver.answer(body, {k.lower(): v for k, v in self.headers.items()})
                 receiver.answers.append((self.headers.get("webhook-id", ""), status))
+                if callable(receiver.before_answer):
+                    receiver.before_answer(status)
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")

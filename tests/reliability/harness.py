@@ -36,7 +36,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from bot.ledger.tables import Allocation, AuditEvent, InboundMessage, Invoice, OutboundMessage, Payment, ReviewItem
+from bot.ledger.tables import (
+    Allocation, AuditEvent, InboundMessage, Invoice, OutboundMessage, Payment, Posting, ReviewItem,
+)
 from tests.integration.conftest import (
     account, contact, deliver, invoice, parse_mail, payment, request_mail, write_ledger,
 )
@@ -355,7 +357,14 @@ def all_decided(engine: Engine, backlog: Backlog, maildir: Path) -> bool:
 
 
 def settled(engine: Engine, backlog: Backlog, maildir: Path) -> bool:
-    return all_decided(engine, backlog, maildir) and progress(engine)["unsent"] == 0
+    """Everything decided, posted to the billing system and shown by it, confirmed and sent."""
+    if not (all_decided(engine, backlog, maildir) and progress(engine)["unsent"] == 0):
+        return False
+    with Session(engine) as session:
+        open_postings = session.exec(select(func.count()).select_from(Posting)
+                                     .where(col(Posting.state).in_(("pending", "delivered")))).one()
+        owed = session.exec(select(func.count()).select_from(InboundMessage).where(col(InboundMessage.confirm_due))).one()
+    return open_postings == 0 and owed == 0 and progress(engine)["unsent"] == 0
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float, what: str, on_fail: Callable[[], str] = lambda: "") -> float:

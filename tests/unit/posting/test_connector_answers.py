@@ -9,7 +9,7 @@ from bot.posting.webhook import answer_of, redacted
 @pytest.mark.parametrize(("status", "body", "outcome"), [
     (200, "", "delivered"), (202, '{"queued": true}', "delivered"), (201, '{"reflected": true}', "reflected"),
     (200, '{"reflected": "yes"}', "delivered"),  # only a JSON true says it is applied
-    (200, "not json", "delivered"), (409, "duplicate key", "delivered"),
+    (200, "not json", "delivered"), (409, "duplicate key", "delivered"), (409, '{"reflected": true}', "reflected"),
     (422, "invoice G1 is paid", "rejected"), (400, "", "rejected"), (410, "payment gone", "rejected"),
     (500, "boom", "retry"), (503, "", "retry"), (502, "bad gateway", "retry"),
     # about allocbot's side, not the posting: a wrong secret or URL, a rate limit never release money
