@@ -7,7 +7,9 @@ goes in whole or not at all.
 - Nothing twice: each credit's bank key (bot/statements: account + the bank's reference) is
   stored in `Payment.bank_ref`, unique. A known key — the same file again, overlapping
   statements, a camt.054 notification then its camt.053 — counts as "already known" and the
-  payment keeps its id. A credit that looks like a payment the billing system exported
+  payment keeps its id; so does a batch that one file splits into its transactions and the
+  other could not (camt.054 without per-transaction amounts, then camt.053). A credit that
+  looks like a payment the billing system exported
   (payments.csv: no bank key, same account, date, currency and amount) is held for a person.
 - Payment ids in the configured format (`payment_pattern`, `PY\\d{8}`): numbered on from the
   highest id in that format, in file order — deterministic, never reused, never renumbered.
@@ -128,11 +130,21 @@ def new_credits(session: Session, *, credits: Sequence[Credit]) -> tuple[list[Cr
     unique: dict[str, Credit] = {}
     for credit in credits:
         unique.setdefault(credit.bank_ref, credit)
+    wanted = set(unique) | {c.entry_ref for c in unique.values() if c.entry_ref}
     known: set[str] = set()
-    for chunk in _chunks(unique):
+    for chunk in _chunks(wanted):
         known.update(session.exec(select(Payment.bank_ref).where(col(Payment.bank_ref).in_(chunk))).all())
-    new = [c for c in unique.values() if c.bank_ref not in known]
+    new = [c for c in unique.values() if c.bank_ref not in known and c.entry_ref not in known
+           and not (not c.entry_ref and _split_before(session, c.bank_ref))]
     return new, len(credits) - len(new)
+
+
+def _split_before(session: Session, key: str) -> bool:
+    """Whether a batch entry's transactions were imported one by one already (their keys are
+    the entry's key, '/', their own): a file that could not split it brings the same money."""
+    like = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+    query = select(Payment.bank_ref).where(col(Payment.bank_ref).like(like, escape="\\")).limit(1)
+    return session.exec(query).first() is not None
 
 
 def _amount_problem(credit: Credit) -> str | None:

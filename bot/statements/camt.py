@@ -13,11 +13,13 @@ Keys (`Credit.bank_ref`): our account, then the entry's `AcctSvcrRef`, else its 
 else the single transaction's `AcctSvcrRef` or `TxId`; a transaction of a split batch adds
 its own `AcctSvcrRef`/`TxId`, else its position. A camt.054 notification and the camt.053
 statement that books the same entry carry the same `AcctSvcrRef`, so reading both adds the
-payment once.
+payment once; a split transaction also carries its entry's key (`Credit.entry_ref`), so a
+batch one file could split and the other could not is imported once too.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from xml.etree.ElementTree import Element
@@ -128,7 +130,8 @@ def _entry(doc: XmlDocument, entry: Element, keys: KeyMaker) -> Skipped | list[C
     if len(txs) > 1 and (parts := _split(doc, txs, currency, amount)):
         own = [_tx_ref(tx) for tx in txs]
         subs = own if all(own) and len(set(own)) == len(own) else [str(n) for n in range(1, len(txs) + 1)]
-        return [_credit(doc.line(tx), tx, keys.of(ref, sub), received, currency, part, entry_text)
+        whole = keys.of(ref)
+        return [replace(_credit(doc.line(tx), tx, keys.of(ref, sub), received, currency, part, entry_text), entry_ref=whole)
                 for tx, sub, part in zip(txs, subs, parts)]
     if len(txs) == 1:
         return [_credit(line, txs[0], keys.of(ref), received, currency, amount, entry_text)]

@@ -38,6 +38,9 @@ class Credit:
     reference: str  # the remittance information, one line
     payer_name: str = ""
     payer_iban: str = ""  # electronic form; "" when the bank gave none (or no valid one)
+    # A transaction of a split batch: the key of its whole booked entry, which a file that
+    # could not split the batch (a camt.054 without per-transaction amounts) gives the payment.
+    entry_ref: str = ""
 
 
 @dataclass(frozen=True)

@@ -328,3 +328,38 @@ def test_the_command_refuses_a_malformed_or_missing_file_whole_with_exit_3(datab
     engine = make_engine(database_url)
     engines.append(engine)
     assert count(engine, Payment) == 2  # the good credits of the bad file were not imported either
+
+
+# --------------------------------------------------------------------------- a batch read two ways
+
+def batch_statement(kind: str, *, split: bool) -> bytes:
+    """A batch of two transfers from Harbor Lane (A6) booked as one entry: camt.054 without
+    per-transaction amounts, or camt.053 with them."""
+    root, block = ("BkToCstmrDbtCdtNtfctn", "Ntfctn") if kind == "camt054" else ("BkToCstmrStmt", "Stmt")
+    version = "camt.054.001.08" if kind == "camt054" else "camt.053.001.02"
+    amount_of = (lambda amount: f'<Amt Ccy="EUR">{amount}</Amt>') if split else (lambda amount: "")
+    txs = "".join(
+        f"<TxDtls><Refs><TxId>TX-{n}</TxId></Refs>{amount_of(amount)}"
+        f"<RltdPties><Dbtr><Nm>Harbor Lane Systems LLC</Nm></Dbtr></RltdPties>"
+        f"<RmtInf><Ustrd>Invoice G00000000{n + 4}</Ustrd></RmtInf></TxDtls>"
+        for n, amount in ((1, "160.00"), (2, "160.00")))
+    return (f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:{version}">'
+            f"<{root}><GrpHdr><MsgId>M-1</MsgId><CreDtTm>2026-10-15T22:00:00</CreDtTm></GrpHdr><{block}><Id>S-1</Id>"
+            "<Acct><Id><IBAN>DE44500105175407324931</IBAN></Id></Acct>"
+            '<Ntry><Amt Ccy="EUR">320.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+            "<BookgDt><Dt>2026-10-15</Dt></BookgDt><AcctSvcrRef>BATCH-0420</AcctSvcrRef>"
+            f"<NtryDtls>{txs}</NtryDtls></Ntry></{block}></{root}></Document>").encode()
+
+
+@pytest.mark.parametrize("order", [("camt054", "camt053"), ("camt053", "camt054")])
+def test_a_batch_one_file_splits_and_the_other_cannot_is_imported_once(engine, tmp_path, order):
+    with Session(engine) as session:
+        import_ledger(session, ledger_dir(tmp_path))
+        session.commit()
+
+    first = run_import(engine, batch_statement(order[0], split=order[0] == "camt053"))
+    second = run_import(engine, batch_statement(order[1], split=order[1] == "camt053"))
+
+    assert len(first.imported) == (2 if order[0] == "camt053" else 1) and first.known == 0
+    assert second.imported == () and second.known == (1 if order[1] == "camt054" else 2)
+    assert sum(row[4] for row in imported_rows(engine)) == 320_00  # the money once
