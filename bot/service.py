@@ -4,141 +4,43 @@ mailbox the outcomes, send the outbox.
 Storing and deciding are separate transactions on purpose: a message is committed with
 status `received` before anything is done with it, so a crash while deciding leaves it
 waiting, never lost; the unique dedup key means a second delivery is never decided twice.
-Storing lives in `intake/storing.py`, filing in `intake/filing.py`, sending in
-`replies/sending.py`; deciding one message is here.
+Storing lives in `intake/storing.py`, filing in `intake/filing.py`, posting in
+`posting/delivery.py`, sending in `replies/sending.py`; deciding one message is
+`handling/judge.py` (the stages) and `handling/record.py` (the one step that writes).
 """
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
-from bot import followups
 from bot.bootstrap import App
 from bot.cycle import CycleReport, Guard, LeaseTicket
-from bot.deciding.match import decide
-from bot.deciding.sender import sender_of
-from bot.intake.classify import classify
+from bot.handling.judge import judge
+from bot.handling.record import record
 from bot.intake.filing import file_decided
 from bot.intake.storing import dedup_key, intake
 from bot.ledger import journal, store
 from bot.ledger.leases import acquire_lease, release_lease
 from bot.ledger.tables import InboundMessage
+from bot.model import Decision, Reason
 from bot.posting.delivery import deliver_postings
-from bot.model import Decision, Evidence, Reason, Status
-from bot.reading.limits import MAX_LINES
-from bot.reading.parsing import parse_bytes, too_complex
-from bot.reading.read import read_message
-from bot.replies.queue import hold_if_flooding, note_bounce, queue_reply
 from bot.replies.sending import send_outbox
 
 __all__ = ["CycleReport", "Guard", "dedup_key", "decide_stored", "file_decided", "intake", "run_cycle", "send_outbox"]
 
 log = logging.getLogger("allocbot.service")
 INTAKE_LEASE = "intake"  # one process reads (and moves mail in) the mailbox at a time
-# The same allocation (payment, invoice, amount) asked for again by the same sender within this
-# time is held as `duplicate`: the same request mailed twice under two Message-IDs.
-DUPLICATE_WINDOW = timedelta(days=30)
-
-
-def _hold_unread(session: Session, row: InboundMessage, *, reason: Reason, detail: str, now: datetime) -> Decision:
-    """Hold a message the bot did not read for review. No reply: nobody was verified."""
-    evidence = Evidence("message_limits", detail, reason=reason)
-    reasons = [reason.value]
-    journal.record_outcome(session, inbound=row, status=Status.REVIEW.value, reasons=reasons, account_id=None,
-                           evidence=[asdict(evidence)], request={}, now=now)
-    case_ref = journal.open_review(session, inbound_id=row.id, reasons=reasons, now=now).case_ref
-    journal.audit(session, actor="allocbot", action=Status.REVIEW.value, inbound_id=row.id, now=now,
-                  detail={"reasons": reasons, "allocations": [], "case_ref": case_ref, "limit": detail})
-    return Decision(Status.REVIEW, (reason,), evidence=(evidence,))
-
-
-def _held(decision: Decision, reason: Reason, rule: str, notes: tuple[str, ...]) -> Decision:
-    """Held for a person, whatever was decided: the message was read only in part
-    (MESSAGE_TOO_COMPLEX), has a remittance attachment the bot could not read
-    (UNREADABLE_ATTACHMENT), repeats allocations its sender already had made (DUPLICATE), or
-    its request came in a forward (FORWARDED_REQUEST: the same
-    request may have reached the mailbox already, by Bcc, an alias or an inbox rule, and a
-    forward cannot show it). What it proposed stays as the proposal; nothing is asked."""
-    evidence = tuple(Evidence(rule, note, reason=reason) for note in notes)
-    return replace(decision, status=Status.REVIEW, reasons=decision.reasons + (reason,), evidence=decision.evidence + evidence)
 
 
 def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
-    settings, now = app.settings, app.clock()
-    # Limits against hostile mail (issue 5, bot/reading/limits.py): too large is not parsed at
-    # all; too many or too deep MIME parts, or an overlong header field, are parsed from the
-    # header section only (enough to tell machine mail), then held unread.
-    size_limit = int(settings.max_message_mb * 1024 * 1024)
-    if len(row.raw) > size_limit:
-        return _hold_unread(session, row, reason=Reason.MESSAGE_TOO_LARGE, now=now,
-                            detail=f"not read: {len(row.raw):,} bytes, more than max_message_mb = {settings.max_message_mb:g} "
-                                   f"({size_limit:,} bytes)")
-    msg = parse_bytes(row.raw, max_parts=settings.max_mime_parts, max_depth=settings.max_mime_depth,
-                      max_lines=max(MAX_LINES, size_limit // 26))
-    machine = classify(msg, own_addresses=frozenset({settings.from_address}), loop_header=settings.loop_header)
-    if machine is not None:
-        if machine.reason is Reason.BOUNCE:  # mark the reply it returns `bounced` (issue 5)
-            note_bounce(session, app, inbound=row, msg=msg, now=now)
-        decision = Decision(Status.IGNORED, (machine.reason,))
-        journal.record_outcome(session, inbound=row, status="ignored", reasons=[machine.reason.value], account_id=None,
-                               evidence=[{"rule": "machine_mail", "detail": machine.evidence}], request={}, now=now)
-        journal.audit(session, actor="allocbot", action="ignored", inbound_id=row.id, detail={"reason": machine.reason.value, "evidence": machine.evidence}, now=now)
-        return decision
-    if (held := hold_if_flooding(session, app, inbound=row, now=now)) is not None:  # per-sender limit (issue 5)
-        return held
-    if (why := too_complex(msg)) is not None:
-        return _hold_unread(session, row, reason=Reason.MESSAGE_TOO_COMPLEX, detail=f"not read: {why}", now=now)
-    sender = sender_of(msg, trusted_authserv_id=settings.trusted_authserv_id)  # the headers as received
-    locale = store.sender_locale(session, sender=sender.address) or settings.default_locale
-    mail, request = read_message(msg, invoice_pattern=settings.invoice_pattern, payment_pattern=settings.payment_pattern,
-                                 month_first=locale.replace("_", "-").lower() == "en-us",
-                                 max_attachment_bytes=int(settings.max_attachment_mb * 1024 * 1024),
-                                 max_attachment_pages=settings.max_attachment_pages)
-    view = store.request_view(session, sender=sender.address, request=request)
-    decision = decide(request, sender, view, allowed_roles=settings.allowed_roles)
-    answered = None
-    if mail.limits:
-        decision = _held(decision, Reason.MESSAGE_TOO_COMPLEX, "message_limits", mail.limits)
-    elif mail.unreadable:
-        decision = _held(decision, Reason.UNREADABLE_ATTACHMENT, "attachment", mail.unreadable)
-    elif mail.forwarded_from:  # the forwarder's request, read and proposed; a person approves it (see _held)
-        note = f"forwarded message from {mail.forwarded_from}, read as {sender.address or 'the sender'}'s request"
-        decision = (_held(decision, Reason.FORWARDED_REQUEST, "forwarded", (note,)) if decision.status is Status.APPLIED
-                    else replace(decision, evidence=(Evidence("forwarded", note), *decision.evidence)))
-    elif (answered := followups.answer(session, app, row=row, mail=mail, sender=sender, request=request,
-                                       decision=decision, view=view)) is not None:
-        request, decision = answered.request, answered.decision  # an answer to an open request of the thread
-    if decision.status is Status.APPLIED and (again := store.repeated_allocations(
-            session, sender_addr=row.sender_addr or "", allocations=decision.allocations, since=now - DUPLICATE_WINDOW)):
-        decision = _held(decision, Reason.DUPLICATE, "duplicate", tuple(
-            f"{a.payment_id} → {a.invoice_number}: {a.amount} was already allocated at this sender's request" for a in again))
-    if decision.status is Status.APPLIED:
-        try:
-            with session.begin_nested():
-                store.apply_allocations(session, allocations=decision.allocations, inbound_id=row.id, actor="allocbot", now=now,
-                                        reflected=app.billing.reflects_at_once)
-        except store.LedgerConflict as exc:  # the ledger moved since we read it: a person decides
-            decision = replace(decision, status=Status.REVIEW, reasons=decision.reasons + (Reason.OVER_ALLOCATION,))
-            log.warning("ledger conflict, held for review: %s", exc)
-    reasons = [r.value for r in decision.reasons]
-    journal.record_outcome(session, inbound=row, status=decision.status.value, reasons=reasons, account_id=decision.account_id,
-                           evidence=[asdict(e) for e in decision.evidence], request=asdict(request), now=now)
-    case_ref = None
-    if decision.status in (Status.REVIEW, Status.NEEDS_INFO):
-        case_ref = journal.open_review(session, inbound_id=row.id, reasons=reasons, now=now).case_ref
-    if answered is not None:
-        followups.close_origin(session, answered=answered, decision=decision, inbound_id=row.id, now=now)
-        if decision.status is Status.CANCELLED:
-            case_ref = answered.item.case_ref
-    journal.audit(session, actor="allocbot", action=decision.status.value, inbound_id=row.id,
-                  detail={"reasons": reasons, "allocations": [asdict(a) for a in decision.allocations], "case_ref": case_ref}, now=now)
-    queue_reply(session, app, inbound=row, mail=mail, sender=sender, decision=decision, case_ref=case_ref, now=now)
-    return decision
+    """The stages decide (bot/handling/judge.py); one step writes what they decided
+    (bot/handling/record.py), all in the message's transaction."""
+    return record(session, app, row, judge(session, app, row))
 
 
 def database_unavailable(exc: BaseException) -> bool:

@@ -5,7 +5,7 @@ Replies go to the verified From address only. Unknown senders and mail that fail
 SPF/DKIM/DMARC get no reply at all: answering them would mail whoever was impersonated.
 
 Limits (the policy, pure, is `bot/replies/limits.py`):
-- `hold_if_flooding`: a request beyond `requests_per_sender_hour` from one sender is held for
+- `flooding`: a request beyond `requests_per_sender_hour` from one sender is held for
   `review` with reason `rate_limited`, unread and unanswered.
 - `queue_reply` queues nothing to an address that has `replies_per_address_hour` replies in
   the last hour, or whose last `bounce_threshold` replies bounced; it audits
@@ -16,7 +16,6 @@ Limits (the policy, pure, is `bot/replies/limits.py`):
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -121,9 +120,10 @@ def reply_refusal(session: Session, app: App, *, to_addr: str, now: datetime) ->
         bounce_threshold=settings.bounce_threshold)
 
 
-def hold_if_flooding(session: Session, app: App, *, inbound: InboundMessage, now: datetime) -> Decision | None:
-    """Hold the message for review (`rate_limited`, no reply) when its sender already sent
-    `requests_per_sender_hour` requests within the hour before it; None otherwise.
+def flooding(session: Session, app: App, *, inbound: InboundMessage) -> tuple[Decision, dict] | None:
+    """The hold (`review`, `rate_limited`, no reply) for a message whose sender already sent
+    `requests_per_sender_hour` requests within the hour before it, with the figures for the
+    audit; None otherwise. Reads only: the deciding step writes what it returns.
 
     The message is not read: under a flood that is the point. Earlier means stored before it,
     so the first requests of a flood are the ones decided normally. Counting stops at the
@@ -134,16 +134,10 @@ def hold_if_flooding(session: Session, app: App, *, inbound: InboundMessage, now
                                              before_id=inbound.id, at_most=per_hour)
     if not limits.sender_over_limit(earlier_requests=earlier, per_hour=per_hour):
         return None
-    reasons = [Reason.RATE_LIMITED.value]
     evidence = Evidence("sender_rate_limit", f"at least {earlier} earlier requests from {sender or 'this sender'} within "
                                              f"the hour before this one; the limit is {per_hour} an hour", reason=Reason.RATE_LIMITED)
-    journal.record_outcome(session, inbound=inbound, status=Status.REVIEW.value, reasons=reasons, account_id=None,
-                           evidence=[asdict(evidence)], request={}, now=now)
-    case_ref = journal.open_review(session, inbound_id=inbound.id, reasons=reasons, now=now).case_ref
-    journal.audit(session, actor="allocbot", action=Status.REVIEW.value, inbound_id=inbound.id, now=now,
-                  detail={"reasons": reasons, "allocations": [], "case_ref": case_ref,
-                          "rate_limit": {"sender": sender, "earlier_requests": earlier, "per_hour": per_hour}})
-    return Decision(Status.REVIEW, (Reason.RATE_LIMITED,), evidence=(evidence,))
+    return (Decision(Status.REVIEW, (Reason.RATE_LIMITED,), evidence=(evidence,)),
+            {"rate_limit": {"sender": sender, "earlier_requests": earlier, "per_hour": per_hour}})
 
 
 def note_bounce(session: Session, app: App, *, inbound: InboundMessage, msg: EmailMessage, now: datetime) -> list[OutboundMessage]:

@@ -185,6 +185,9 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--webhook", action="store_true",
+                        help="post to a signed webhook on loopback (tests/integration/billing_receiver.py) "
+                             "instead of the builtin billing system")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="allocbot-backlog-bench-"))
     try:
@@ -194,6 +197,12 @@ def main() -> int:
               f"(built in {time.perf_counter() - started:.0f} s)", flush=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ALLOCBOT_")}
         env.update(DATABASE_URL=url, ALLOCBOT_MAILBOX=f"maildir:{maildir}", ALLOCBOT_OUTBOX=f"file:{root / 'outbox'}")
+        receiver = None
+        if args.webhook:
+            from tests.integration.billing_receiver import SECRET, BillingReceiver
+
+            receiver = BillingReceiver(reflect=True).start()
+            env.update(ALLOCBOT_BILLING=receiver.url, ALLOCBOT_BILLING_SECRET=SECRET)
         started = time.perf_counter()
         done = subprocess.run([str(Path(sys.executable).with_name("allocbot")), "run", "--once"], env=env, cwd=REPO,
                               capture_output=True, text=True)
@@ -209,6 +218,10 @@ def main() -> int:
               f"peak RSS {peak_mb:.0f} MB")
         print(f"floor (read + email.message_from_bytes + body text): {floor:.1f} s = {written / floor:.0f} msg/s")
         print(f"ratio allocbot / floor: {seconds / floor:.1f}x")
+        if receiver is not None:
+            print(f"webhook: {len(receiver.keys()):,} postings taken, {len(receiver.answers):,} requests, "
+                  f"{receiver.bad_signatures} bad signatures")
+            receiver.stop()
     finally:
         if args.keep:
             print(f"kept {root}")

@@ -167,16 +167,16 @@ def request_mail(sender: str = ANN, body: str = "Please allocate payment PY00000
 
 def choke_on_subject(monkeypatch, marker: str = "CHOKE") -> None:
     """Make the reader fail (as on absurdly nested MIME) for mail whose subject holds `marker`."""
-    import bot.service
+    import bot.handling.judge
 
-    real_read = bot.service.read_message
+    real_read = bot.handling.judge.read_message
 
     def choking_read(msg, **kwargs):
         if marker in str(msg["Subject"]):
             raise RecursionError("maximum recursion depth exceeded")
         return real_read(msg, **kwargs)
 
-    monkeypatch.setattr(bot.service, "read_message", choking_read)
+    monkeypatch.setattr(bot.handling.judge, "read_message", choking_read)
 
 
 def run_together(fn, items, *, timeout: float = 60) -> list[BaseException]:

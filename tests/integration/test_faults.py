@@ -418,12 +418,12 @@ def test_database_connection_cut_while_deciding(pg_world, postgres_database_url,
     """The connection dies inside the deciding transaction (after the match, before the
     allocation is written): nothing of it is committed, the message stays waiting, and the
     next cycle decides it — it is not mistaken for a message that cannot be read."""
-    import bot.service
+    import bot.handling.judge
 
     world = pg_world
     for n in range(4):
         world.deliver(small_allocation(n))
-    cuts = cut_on_call(monkeypatch, bot.service, "decide", 2, postgres_database_url)
+    cuts = cut_on_call(monkeypatch, bot.handling.judge, "decide", 2, postgres_database_url)
     caplog.set_level(logging.INFO)
 
     first = world.run()

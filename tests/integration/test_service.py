@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import bot.handling.judge
+import bot.handling.record
 import bot.service
 from bot.replies.file import FileOutbox
 from bot.replies.outbox import Connectionless, DeliveryError
@@ -182,7 +184,7 @@ def test_a_failure_after_applying_rolls_the_allocations_back(world, monkeypatch)
     def broken_queue_reply(*args, **kwargs):
         raise RuntimeError("template store unavailable")
 
-    monkeypatch.setattr(bot.service, "queue_reply", broken_queue_reply)
+    monkeypatch.setattr(bot.handling.record, "queue_reply", broken_queue_reply)
     world.deliver(request_mail(body="Please allocate 40.00 USD of payment PY00000002 to invoice G000000002.",
                                message_id="<rollback@bluepeak.example>"))
     before = world.balances()
@@ -356,7 +358,7 @@ def test_two_workers_deciding_the_same_stored_message_apply_it_once(make_world, 
     second = BotWorld(root=first.root, database_url=first.database_url, engines=first.engines)
 
     both_deciding = threading.Barrier(2)
-    real_decide = bot.service.decide
+    real_decide = bot.handling.judge.decide
 
     def decide_together(*args, **kwargs):
         try:  # give the other worker every chance to be deciding at the same moment
@@ -365,7 +367,7 @@ def test_two_workers_deciding_the_same_stored_message_apply_it_once(make_world, 
             pass
         return real_decide(*args, **kwargs)
 
-    monkeypatch.setattr(bot.service, "decide", decide_together)
+    monkeypatch.setattr(bot.handling.judge, "decide", decide_together)
     reports = [bot.service.CycleReport(), bot.service.CycleReport()]
     errors: list[BaseException] = []
 
@@ -472,13 +474,13 @@ def test_a_stop_request_finishes_the_message_in_hand_and_leaves_the_rest_waiting
     from bot.cycle import Guard
 
     guard = Guard()
-    real_decide = bot.service.decide
+    real_decide = bot.handling.judge.decide
 
     def decide_then_get_stopped(*args, **kwargs):
         guard.stop.set()  # the signal arrives while the first message is being decided
         return real_decide(*args, **kwargs)
 
-    monkeypatch.setattr(bot.service, "decide", decide_then_get_stopped)
+    monkeypatch.setattr(bot.handling.judge, "decide", decide_then_get_stopped)
     for n in range(3):
         world.deliver(request_mail(body=f"Please allocate {10 + n}.00 USD of payment PY00000002 to invoice G000000002."))
     bot.service.intake(world.app, bot.service.CycleReport())
@@ -489,7 +491,7 @@ def test_a_stop_request_finishes_the_message_in_hand_and_leaves_the_rest_waiting
     assert report.decided == {"applied": 1} and report.stopped == "stop requested"
     assert sorted(r["status"] for r in world.export()) == ["applied", "received", "received"]
     assert world.allocations() == [("PY00000002", "G000000002", 10_00)]
-    monkeypatch.setattr(bot.service, "decide", real_decide)
+    monkeypatch.setattr(bot.handling.judge, "decide", real_decide)
     assert world.run().decided == {"applied": 2}  # the next run takes them up
 
 
