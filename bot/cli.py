@@ -13,7 +13,7 @@ import typer
 from sqlmodel import Session
 
 from bot.cli_payments import payments_cli
-from bot.cli_postings import postings_cli
+from bot.cli_postings import allocations_cli, postings_cli
 from bot.cli_support import build_app, console, err
 from bot.intake.mailbox import MailboxError
 from bot.settings import SettingsError, load_settings
@@ -29,6 +29,7 @@ app.add_typer(billing_cli, name="billing")
 app.add_typer(requests_cli, name="requests")
 app.add_typer(users_cli, name="users")
 app.add_typer(postings_cli, name="postings")
+app.add_typer(allocations_cli, name="allocations")
 
 
 @ledger_cli.command("import")

@@ -15,6 +15,7 @@ from bot.model import minor_unit
 from bot.posting.states import State
 
 postings_cli = typer.Typer(help="Postings to the billing system of record.", no_args_is_help=True)
+allocations_cli = typer.Typer(help="Allocations: reverse one.", no_args_is_help=True)
 
 
 def posting_record(p) -> dict:
@@ -73,3 +74,26 @@ def postings_retry(key: str) -> None:
             raise typer.Exit(1)
         session.commit()
     console.print(f"posting {key} is sent again at the next cycle", markup=False)
+
+
+@allocations_cli.command("reverse")
+def allocations_reverse(allocation_id: int = typer.Argument(..., help="The allocation's id (`billing show`, `postings list`)"),
+                        reason: str = typer.Option(..., "--reason", help="Why; it is audited"),
+                        by: str = typer.Option("operator", "--by", help="Who reverses it, for the audit")) -> None:
+    """Undo an allocation: posted to the billing system as a `reverse` posting; its money comes
+    back when the billing system shows the reversal (at once with the builtin one)."""
+    from bot.ledger.reversals import ReversalError, reverse_allocation
+
+    application = build_app()
+    with Session(application.engine) as session:
+        try:
+            posting = reverse_allocation(session, allocation_id=allocation_id, actor=by, reason=reason,
+                                         now=application.clock(), reflected=application.billing.reflects_at_once)
+        except ReversalError as exc:
+            session.rollback()
+            err.print(f"[red]not reversed:[/red] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        session.commit()
+        state, key = posting.state, posting.key
+    when = "its money is back" if state == "reflected" else "its money comes back when the billing system shows it"
+    console.print(f"allocation {allocation_id} reversed: posting {key} ({state}); {when}", markup=False)

@@ -50,10 +50,12 @@ def print_billing_view(session: Session, console: Console, *, account_id: str) -
                           state)
         console.print(table)
     table = Table(title="Recent allocations")
-    for column in ("when", "payment", "invoice", "amount", "by", "request"):
-        table.add_column(column, justify="right" if column == "amount" else "left")
+    for column in ("id", "when", "payment", "invoice", "amount", "by", "request", "note"):
+        table.add_column(column, justify="right" if column in ("id", "amount") else "left")
     for a in allocations:
-        table.add_row(a.created_at.strftime("%Y-%m-%d %H:%M"), a.payment_id, a.invoice_number,
-                      _fmt(store.from_minor(a.amount_minor, a.currency), locale), a.created_by, str(a.inbound_id or ""))
+        note = f"no longer moves money: {a.release_reason}" if a.released_at else ""
+        table.add_row(str(a.id), a.created_at.strftime("%Y-%m-%d %H:%M"), a.payment_id, a.invoice_number,
+                      _fmt(store.from_minor(a.amount_minor, a.currency), locale), a.created_by, str(a.inbound_id or ""),
+                      note)
     console.print(table)
     return True

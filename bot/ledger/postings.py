@@ -107,13 +107,19 @@ def _move(session: Session, posting: Posting, event: Event, *, now: datetime, re
         return "conflict"
     if state == posting.state:
         return "repeat"
-    if state is State.REJECTED:
+    if state is State.REJECTED and posting.kind == "allocate":
         release(session, posting=posting, reason=reason or "refused by the billing system", now=now)
         return "moved"
     posting.state = state.value
     posting.delivered_at = posting.delivered_at or now
+    if state is State.REJECTED:  # a refused reversal: the allocation stands
+        posting.reason, posting.rejected_at = (reason or "refused by the billing system")[:4000], now
+        journal.audit(session, actor="billing", action="reversal_rejected", inbound_id=posting.inbound_id, now=now,
+                      detail={"key": posting.key, "allocation_id": posting.allocation_id, "reason": posting.reason})
     if state is State.REFLECTED:
         posting.reflected_at, posting.reflected_by = now, by or "billing"
+        if posting.kind == "reverse":  # the billing system shows the allocation undone: its money comes back
+            undo(session, posting=posting, now=now, reason=f"reversed ({posting.key})")
     session.add(posting)
     return "moved"
 
@@ -154,6 +160,20 @@ def _give_back(session: Session, table, key_clause, balance, whole, minor: int) 
         {balance: case((balance + minor > whole, whole), else_=balance + minor)}))
 
 
+def undo(session: Session, *, posting: Posting, now: datetime, reason: str) -> bool:
+    """Give an allocation's money back to its payment and invoice, once; False if it was."""
+    allocation = session.get(Allocation, posting.allocation_id)
+    if allocation is None or allocation.released_at is not None:
+        return False
+    allocation.released_at, allocation.release_reason = now, reason[:4000]
+    session.add(allocation)
+    _give_back(session, Payment, Payment.payment_id == posting.payment_id, Payment.unallocated_minor,
+               Payment.amount_minor, posting.amount_minor)
+    _give_back(session, Invoice, Invoice.invoice_number == posting.invoice_number, Invoice.open_minor,
+               Invoice.amount_minor, posting.amount_minor)
+    return True
+
+
 def release(session: Session, *, posting: Posting, reason: str, now: datetime) -> None:
     """The billing system refused the posting: its money goes back to the payment and the
     invoice, the request goes to the exception queue with the reason, and no confirmation is
@@ -161,14 +181,7 @@ def release(session: Session, *, posting: Posting, reason: str, now: datetime) -
     posting.state, posting.reason, posting.rejected_at = State.REJECTED.value, reason[:4000], now
     posting.claimed_by, posting.claimed_until = "", None
     session.add(posting)
-    allocation = session.get(Allocation, posting.allocation_id)
-    if allocation is not None and allocation.released_at is None:
-        allocation.released_at, allocation.release_reason = now, reason[:4000]
-        session.add(allocation)
-        _give_back(session, Payment, Payment.payment_id == posting.payment_id, Payment.unallocated_minor,
-                   Payment.amount_minor, posting.amount_minor)
-        _give_back(session, Invoice, Invoice.invoice_number == posting.invoice_number, Invoice.open_minor,
-                   Invoice.amount_minor, posting.amount_minor)
+    undo(session, posting=posting, now=now, reason=reason)
     inbound = session.get(InboundMessage, posting.inbound_id) if posting.inbound_id else None
     case_ref = hold_for_review(session, inbound=inbound, reason=Reason.BILLING_REJECTED, now=now) if inbound else None
     journal.audit(session, actor="billing", action="billing_rejected", inbound_id=posting.inbound_id, now=now,

@@ -153,6 +153,21 @@ def _shown(session: Session, posting: Posting, exported: dict[str, ExportAllocat
     return True
 
 
+def _reversals_shown(session: Session, exported: dict[str, ExportAllocation], now: datetime) -> int:
+    """Reversals the export shows: the allocation's own key is no longer in allocations.csv.
+    Reflecting one gives its money back before the figures are settled."""
+    waiting = session.exec(select(Posting).where(Posting.kind == "reverse",
+                                                 col(Posting.state).in_((State.PENDING.value, State.DELIVERED.value)))).all()
+    shown = 0
+    for reversal in waiting:
+        original = session.exec(select(Posting.key).where(Posting.allocation_id == reversal.allocation_id,
+                                                          Posting.kind == "allocate")).first()
+        if original is not None and original not in exported:
+            shown += postings.reflect(session, posting=reversal, now=now) == "moved"
+    session.flush()
+    return shown
+
+
 def _settle(session: Session, *, table, key_col, figure, keys: dict[str, int], before: dict[str, int],
             guarded: set[str], what: str, out: Reconciliation) -> None:
     """Lower each exported row's figure by its outstanding postings; keep the safe figure
@@ -186,6 +201,8 @@ def reconcile(session: Session, *, exported: dict[str, ExportAllocation] | None,
     show yet, and list what cannot be explained. `in_export`: the payment ids and invoice
     numbers (among those with postings) the export has rows for."""
     out = Reconciliation(allocations_file=exported is not None)
+    if exported is not None:
+        out.reflected += _reversals_shown(session, exported, now)
     outstanding_pay: dict[str, int] = defaultdict(int)
     outstanding_inv: dict[str, int] = defaultdict(int)
     guarded_pay, guarded_inv = set(), set()
