@@ -50,12 +50,14 @@ def print_billing_view(session: Session, console: Console, *, account_id: str) -
                           state)
         console.print(table)
     table = Table(title="Recent allocations")
-    for column in ("id", "when", "payment", "invoice", "amount", "by", "request", "note"):
-        table.add_column(column, justify="right" if column in ("id", "amount") else "left")
+    released = any(a.released_at for a in allocations)  # the note column only when there is a note
+    for column in ("id", "when", "payment", "invoice", "amount", "by", "request") + (("note",) if released else ()):
+        table.add_column(column, justify="right" if column in ("id", "amount") else "left",
+                         min_width=10 if column in ("payment", "invoice") else None)
     for a in allocations:
-        note = f"no longer moves money: {a.release_reason}" if a.released_at else ""
+        note = (f"no longer moves money: {a.release_reason}",) if released and a.released_at else ("",) * released
         table.add_row(str(a.id), a.created_at.strftime("%Y-%m-%d %H:%M"), a.payment_id, a.invoice_number,
                       _fmt(store.from_minor(a.amount_minor, a.currency), locale), a.created_by, str(a.inbound_id or ""),
-                      note)
+                      *note)
     console.print(table)
     return True

@@ -73,7 +73,9 @@ def check_postings(engine, receiver: BillingReceiver, *, kills: int) -> None:
     assert early == []  # nobody confirmed before the billing system showed it
 
 
-def test_sigkill_during_posting_delivers_every_allocation_exactly_once(stage, smtp_server, receiver, capsys):
+@pytest.mark.postgres
+def test_sigkill_during_posting_delivers_every_allocation_exactly_once(postgres_stage, smtp_server, receiver, capsys):
+    stage = postgres_stage  # production's database; the claims are the same SQL on SQLite (test_billing_webhook.py)
     smtp = smtp_server.start()
     backlog = make_backlog(REQUESTS, stage.root, seed=SEED)
     env = billing_env(stage, smtp, receiver)
