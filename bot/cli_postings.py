@@ -24,7 +24,8 @@ def posting_record(p) -> dict:
             "currency": p.currency, "message_id": p.message_id, "inbound_id": p.inbound_id,
             "created_at": p.created_at.isoformat(), "attempts": p.attempts,
             "delivered_at": p.delivered_at.isoformat() if p.delivered_at else None,
-            "reflected_at": p.reflected_at.isoformat() if p.reflected_at else None, "reflected_by": p.reflected_by or None,
+            "reflected_at": p.reflected_at.isoformat() if p.reflected_at else None,
+            "reflected_by": p.reflected_by or None,
             "batch": p.batch, "reason": p.reason or None, "last_error": p.last_error or None}
 
 
@@ -77,7 +78,7 @@ def postings_retry(key: str) -> None:
 
 
 @allocations_cli.command("reverse")
-def allocations_reverse(allocation_id: int = typer.Argument(..., help="The allocation's id (`billing show`, `postings list`)"),
+def allocations_reverse(allocation_id: int = typer.Argument(..., help="The allocation's id (`billing show`)"),
                         reason: str = typer.Option(..., "--reason", help="Why; it is audited"),
                         by: str = typer.Option("operator", "--by", help="Who reverses it, for the audit")) -> None:
     """Undo an allocation: posted to the billing system as a `reverse` posting; its money comes

@@ -69,8 +69,10 @@ class Reconciliation:
 
 @dataclass(frozen=True)
 class Before:
-    """The figures of the rows allocbot's postings touch, as allocbot had them before the import."""
+    """The live postings, and the figures of the rows they touch, as allocbot had them before
+    the import (read once: the import's own writes do not change postings)."""
 
+    postings: list[Posting]
     payments: dict[str, int]
     invoices: dict[str, int]
 
@@ -122,7 +124,7 @@ def before_import(session: Session) -> Before:
                                  .where(col(Payment.payment_id).in_(pays))).all()) if pays else {}
     invoices = dict(session.exec(select(Invoice.invoice_number, Invoice.open_minor)
                                  .where(col(Invoice.invoice_number).in_(invs))).all()) if invs else {}
-    return Before(payments, invoices)
+    return Before(rows, payments, invoices)
 
 
 def _shown(session: Session, posting: Posting, exported: dict[str, ExportAllocation] | None, out: Reconciliation,
@@ -153,19 +155,21 @@ def _shown(session: Session, posting: Posting, exported: dict[str, ExportAllocat
     return True
 
 
-def _reversals_shown(session: Session, exported: dict[str, ExportAllocation], now: datetime) -> int:
+def _reversals_shown(session: Session, exported: dict[str, ExportAllocation], now: datetime) -> set[int]:
     """Reversals the export shows: the allocation's own key is no longer in allocations.csv.
-    Reflecting one gives its money back before the figures are settled."""
+    Reflecting one gives its money back before the figures are settled; returns the ids of
+    the allocations given back."""
     waiting = session.exec(select(Posting).where(Posting.kind == "reverse",
                                                  col(Posting.state).in_((State.PENDING.value, State.DELIVERED.value)))).all()
-    shown = 0
+    undone = set()
     for reversal in waiting:
         original = session.exec(select(Posting.key).where(Posting.allocation_id == reversal.allocation_id,
                                                           Posting.kind == "allocate")).first()
-        if original is not None and original not in exported:
-            shown += postings.reflect(session, posting=reversal, now=now) == "moved"
+        if original is not None and original not in exported and postings.reflect(
+                session, posting=reversal, now=now) == "moved":
+            undone.add(reversal.allocation_id)
     session.flush()
-    return shown
+    return undone
 
 
 def _settle(session: Session, *, table, key_col, figure, keys: dict[str, int], before: dict[str, int],
@@ -173,11 +177,11 @@ def _settle(session: Session, *, table, key_col, figure, keys: dict[str, int], b
     """Lower each exported row's figure by its outstanding postings; keep the safe figure
     where the export cannot be explained."""
     for key, outstanding in keys.items():
-        current = session.exec(select(figure).where(key_col == key)).first()
-        if current is None:
+        row = session.exec(select(figure, table.currency).where(key_col == key)).first()
+        if row is None:
             continue
+        current, unit = row
         new = current - outstanding
-        unit = session.exec(select(table.currency).where(key_col == key)).one()
         if new < 0:
             out.discrepancies.append(Discrepancy(
                 "short", f"{what} {key}", f"the export shows {_money(current, unit)} "
@@ -201,12 +205,12 @@ def reconcile(session: Session, *, exported: dict[str, ExportAllocation] | None,
     show yet, and list what cannot be explained. `in_export`: the payment ids and invoice
     numbers (among those with postings) the export has rows for."""
     out = Reconciliation(allocations_file=exported is not None)
-    if exported is not None:
-        out.reflected += _reversals_shown(session, exported, now)
+    undone = _reversals_shown(session, exported, now) if exported is not None else set()
+    out.reflected += len(undone)
     outstanding_pay: dict[str, int] = defaultdict(int)
     outstanding_inv: dict[str, int] = defaultdict(int)
     guarded_pay, guarded_inv = set(), set()
-    for posting in live_postings(session):
+    for posting in (p for p in before.postings if p.allocation_id not in undone):
         if _shown(session, posting, exported, out, now):
             posting.held_back_at = None
             guarded_pay.add(posting.payment_id)

@@ -59,8 +59,9 @@ class Web:
         return client
 
 
-@pytest.fixture
-def web(world: BotWorld, tmp_path, monkeypatch) -> Web:
+def serve(world: BotWorld, tmp_path, monkeypatch):
+    """The web app on `world` with the two users; closes its clients at the end (a generator
+    for fixtures to `yield from`)."""
     monkeypatch.chdir(tmp_path)  # the session secret falls back to var/web-secret here
     with Session(world.app.engine) as session:
         for email, role in USERS.values():
@@ -70,3 +71,8 @@ def web(world: BotWorld, tmp_path, monkeypatch) -> Web:
     yield w
     for client in w.clients:
         client.close()
+
+
+@pytest.fixture
+def web(world: BotWorld, tmp_path, monkeypatch) -> Web:
+    yield from serve(world, tmp_path, monkeypatch)

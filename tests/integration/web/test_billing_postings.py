@@ -11,25 +11,15 @@ from sqlmodel import Session
 
 from bot.ledger.importer import import_ledger
 from bot.ledger.tables import Posting
-from bot.ledger.users import add_user
 from tests.integration.conftest import request_mail
 from tests.integration.test_reconcile import export
-from tests.integration.web.conftest import PASSWORD, USERS, Web
+from tests.integration.web.conftest import serve
 from tests.integration.web.test_item import TWO_REQUESTS, queue_item
 
 
 @pytest.fixture
 def filed_web(make_world, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    world = make_world(billing=f"file:{tmp_path / 'billing'}")
-    with Session(world.app.engine) as session:
-        for email, role in USERS.values():
-            add_user(session, email=email, password=PASSWORD, role=role, now=world.now())
-        session.commit()
-    web = Web(world=world)
-    yield web
-    for client in web.clients:
-        client.close()
+    yield from serve(make_world(billing=f"file:{tmp_path / 'billing'}"), tmp_path, monkeypatch)
 
 
 def test_an_approval_waits_for_the_billing_system_and_the_pages_say_so(filed_web, tmp_path):
