@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import sys
 from pathlib import Path
 
@@ -43,7 +41,8 @@ def ledger_import(directory: Path = typer.Argument(..., help="Folder with accoun
     application = build_app()
     with Session(application.engine) as session:
         try:
-            report = import_ledger(session, directory, now=application.clock())
+            report = import_ledger(session, directory, now=application.clock(),
+                                   bank_payment_pattern=application.settings.bank_payment_pattern)
         except LedgerImportError as exc:
             session.rollback()
             err.print(f"[red]ledger import refused, nothing imported:[/red] {exc}")
@@ -74,19 +73,30 @@ def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, d
     if not once:
         err.print("use `allocbot run --once` for one cycle, or `allocbot worker` to keep running")
         raise typer.Exit(2)
-    from bot.ledger.jobruns import record_job
+    from bot.ledger.presence import ProcessHolder
 
     application = build_app()
     try:
-        report = run_cycle(application, holder=f"run-once:{socket.gethostname()}:{os.getpid()}")
+        report = run_cycle(application, holder=str(ProcessHolder.this_process("run-once")))
     except MailboxError as exc:
-        record_job(application.engine, name="cycle", now=application.clock(), error=str(exc))
+        _note_cycle(application, error=str(exc))
         err.print(f"[red]mailbox {application.mailbox.name}: {exc}[/red]")
         raise typer.Exit(1) from None
     finally:
         application.mailbox.close()
-    record_job(application.engine, name="cycle", now=application.clock(), summary=report.summary())
+    _note_cycle(application, summary=report.summary())
     console.print(report.summary(), markup=False)
+
+
+def _note_cycle(application, *, summary: str = "", error: str = "") -> None:
+    """The cycle's job-run row: bookkeeping, so a failure to write it is reported, never the
+    exit status of a run that did its work."""
+    from bot.ledger.jobruns import record_job
+
+    try:
+        record_job(application.engine, name="cycle", now=application.clock(), summary=summary, error=error)
+    except Exception as exc:  # noqa: BLE001 - e.g. the database went away after the work committed
+        err.print(f"[yellow]the cycle's run could not be recorded for status: {type(exc).__name__}: {exc}[/yellow]")
 
 
 @app.command("worker")

@@ -33,7 +33,7 @@ def payments_import(file: Path = typer.Argument(..., help="A camt.053, camt.054 
         statement = read_statement(file.read_bytes(), format=format)
         with Session(application.engine) as session:
             report = import_payments(session, statement=statement, invoice_pattern=application.settings.invoice_pattern,
-                                     payment_pattern=application.settings.payment_pattern)
+                                     payment_pattern=application.settings.bank_payment_pattern)
             session.commit()
     except (StatementError, OSError) as exc:
         reason = "\n".join(exc.problems) if isinstance(exc, StatementError) else exc.strerror or str(exc)

@@ -91,15 +91,15 @@ def _completed(session: Session, app: App, *, origin: InboundMessage, item: Revi
     if not earlier:
         return None
     known = store.ledger_view(session, sender=sender.address, invoice_numbers=_ids(earlier, settings.invoice_pattern),
-                              payment_ids=_ids(earlier, settings.payment_pattern))
+                              payment_ids=_ids(earlier, settings.any_payment_pattern))
     completion = completed_text(earlier, _answer_body(answer), invoice_pattern=settings.invoice_pattern,
-                                payment_pattern=settings.payment_pattern,
+                                payment_pattern=settings.any_payment_pattern,
                                 known_invoices=frozenset(i.invoice_number for i in known.invoices),
                                 known_payments=frozenset(p.payment_id for p in known.payments))
     if completion is None:
         return None
     request = read_request(subject=completion.subject, body=completion.body, extra_lines=[],
-                           invoice_pattern=settings.invoice_pattern, payment_pattern=settings.payment_pattern,
+                           invoice_pattern=settings.invoice_pattern, payment_pattern=settings.any_payment_pattern,
                            sent=mail.date.date() if mail.date else None)
     if not request.instructions:
         return None
@@ -125,7 +125,7 @@ def answer(session: Session, app: App, *, row: InboundMessage, mail: Mail, sende
         return None
     settings, body = app.settings, _answer_body(request)
     bare = not request.instructions and not names_any_id(body, invoice_pattern=settings.invoice_pattern,
-                                                         payment_pattern=settings.payment_pattern)
+                                                         payment_pattern=settings.any_payment_pattern)
     if bare and (cancel := cancel_span(body)) is not None:
         if _claim(session, item, app) is None:
             return None  # a person closed it a moment ago
@@ -151,7 +151,7 @@ def answer(session: Session, app: App, *, row: InboundMessage, mail: Mail, sende
 
 def _touches(decision: Decision, earlier: str, app: App) -> bool:
     """Whether the answer's allocations use the earlier request's payment or invoices."""
-    named = {*_ids(earlier, app.settings.invoice_pattern), *_ids(earlier, app.settings.payment_pattern)}
+    named = {*_ids(earlier, app.settings.invoice_pattern), *_ids(earlier, app.settings.any_payment_pattern)}
     return any(a.payment_id in named or a.invoice_number in named for a in decision.allocations)
 
 

@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from bot.endpoints import EndpointError, parse_endpoint
-from bot.reading.identifiers import letter_prefix
+from bot.reading.identifiers import id_formats, letter_prefix
 
 DEFAULT_CONFIG = Path("config/allocbot.toml")
 
@@ -89,6 +89,9 @@ class Settings(BaseSettings):
 
     invoice_pattern: str = r"G\d{9}"
     payment_pattern: str = r"PY\d{8}"
+    # Payments allocbot imports from bank statements are numbered in a format of their own, so
+    # that no billing export can name (and overwrite) one.
+    bank_payment_pattern: str = r"BK\d{8}"
 
     from_address: str = "allocations@billing.example"
     from_name: str = "Billing allocations"
@@ -116,6 +119,7 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = Field(default=300, ge=5)
     misfire_grace_seconds: int = Field(default=60, ge=1)
     lease_seconds: int = Field(default=120, ge=5)  # intake lease; renewed between messages
+    decide_attempts: int = Field(default=5, ge=1)  # database errors deciding one message before it is held for review
     retry_base_seconds: float = Field(default=60.0, gt=0)  # SMTP retry: base * 2**(n-1), capped
     retry_cap_seconds: float = Field(default=3600.0, gt=0)
     retry_give_up_hours: float = Field(default=48.0, gt=0)  # then the reply is marked failed
@@ -162,7 +166,7 @@ class Settings(BaseSettings):
         path = Path(os.environ.get("ALLOCBOT_CONFIG", DEFAULT_CONFIG))
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path))
 
-    @field_validator("invoice_pattern", "payment_pattern")
+    @field_validator("invoice_pattern", "payment_pattern", "bank_payment_pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
         try:
@@ -237,6 +241,14 @@ class Settings(BaseSettings):
             raise ValueError("ALLOCBOT_BILLING is a webhook: set ALLOCBOT_BILLING_SECRET to its whsec_… secret")
         return self
 
+    @model_validator(mode="after")
+    def _bank_ids_apart(self) -> Settings:
+        billing = {letter_prefix(f).upper() for f in id_formats(self.payment_pattern)}
+        if letter_prefix(self.bank_payment_pattern).upper() in billing:
+            raise ValueError("ALLOCBOT_BANK_PAYMENT_PATTERN needs a prefix of its own, not the one of "
+                             "ALLOCBOT_PAYMENT_PATTERN: a billing export could name a bank-imported payment")
+        return self
+
     @property
     def invoice_prefix(self) -> str:
         return letter_prefix(self.invoice_pattern)
@@ -244,6 +256,11 @@ class Settings(BaseSettings):
     @property
     def payment_prefix(self) -> str:
         return letter_prefix(self.payment_pattern)
+
+    @property
+    def any_payment_pattern(self) -> str:
+        """Payment ids as partners may write them: the billing system's or a bank import's."""
+        return f"{self.payment_pattern}|{self.bank_payment_pattern}"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -73,7 +73,8 @@ def read_and_decide(session: Session, app: App, row: InboundMessage, msg) -> Ver
     settings = app.settings
     sender = sender_of(msg, trusted_authserv_id=settings.trusted_authserv_id)  # the headers as received
     locale = store.sender_locale(session, sender=sender.address) or settings.default_locale
-    mail, request = read_message(msg, invoice_pattern=settings.invoice_pattern, payment_pattern=settings.payment_pattern,
+    mail, request = read_message(msg, invoice_pattern=settings.invoice_pattern,
+                                 payment_pattern=settings.any_payment_pattern,
                                  month_first=locale.replace("_", "-").lower() == "en-us",
                                  max_attachment_bytes=int(settings.max_attachment_mb * 1024 * 1024),
                                  max_attachment_pages=settings.max_attachment_pages)

@@ -7,6 +7,11 @@ A first pass validates every file before a single row is written, so a bad expor
 whole instead of leaving a half-updated ledger; a second pass streams the rows again and
 upserts them in bulk, then reconciles the figures with allocbot's postings. Only keys are
 held in memory, never rows, so a million invoices fit.
+
+A payments.csv row never overwrites a payment allocbot imported from a bank statement (its
+`bank_ref` is set, or its id has the bank format, `bank_payment_pattern`): such a row is left
+out and listed as a discrepancy (`bank_id`), as two sources of money under one id are for a
+person to sort out, not for the later file to win.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from bot.ledger import reconcile
 from bot.ledger.csv_cells import BadCell, Cells, problem as _problem, records as _records
@@ -146,10 +151,13 @@ def _existing(session: Session, spec: _Spec) -> dict[tuple[str, ...], int | None
     return {tuple(r[:n]): (r[n] if surrogate else None) for r in rows}
 
 
-def _upsert(session: Session, spec: _Spec, path: Path, accounts: set[str]) -> tuple[int, int]:
-    """Insert new keys and overwrite existing ones (ORM bulk INSERT / UPDATE by primary key)."""
+def _upsert(session: Session, spec: _Spec, path: Path, accounts: set[str],
+            skip: frozenset[str] = frozenset()) -> tuple[int, int]:
+    """Insert new keys and overwrite existing ones (ORM bulk INSERT / UPDATE by primary key);
+    rows whose first key column is in `skip` are left out."""
     existing = _existing(session, spec)
-    rows = (spec.convert(Cells(cells, accounts)) for _line, cells in _records(path, spec.columns))
+    rows = (values for _line, cells in _records(path, spec.columns)
+            if (values := spec.convert(Cells(cells, accounts)))[spec.key[0]] not in skip)
     inserted = updated = 0
     while chunk := list(islice(rows, BATCH)):
         new, old = [], []
@@ -166,6 +174,21 @@ def _upsert(session: Session, spec: _Spec, path: Path, accounts: set[str]) -> tu
     return inserted, updated
 
 
+def bank_payments_named(session: Session, *, path: Path, bank_payment_pattern: str | None) -> dict[str, int]:
+    """payment id -> line, for the payments.csv rows that name a bank-imported payment."""
+    bank_ids = set(session.exec(select(Payment.__table__.c.payment_id).where(col(Payment.bank_ref).is_not(None))
+                                .execution_options(yield_per=BATCH)).scalars())
+    fits = re.compile(bank_payment_pattern).fullmatch if bank_payment_pattern else (lambda _id: None)
+    return {pid: line for line, cells in _records(path, ("payment_id",))
+            if (pid := cells["payment_id"].strip()) in bank_ids or fits(pid)}
+
+
+def _bank_id_discrepancies(named: dict[str, int]) -> list[reconcile.Discrepancy]:
+    return [reconcile.Discrepancy("bank_id", f"payment {pid}", f"payments.csv line {line} names a payment id "
+                                  "allocbot gave a bank-imported payment; the row was not imported")
+            for pid, line in sorted(named.items(), key=lambda item: item[1])]
+
+
 def _wanted(session: Session, spec: _Spec, path: Path, keys: set[str]) -> set[str]:
     """Which of `keys` (rows with allocbot postings) the file has rows for."""
     if not keys:
@@ -174,7 +197,8 @@ def _wanted(session: Session, spec: _Spec, path: Path, keys: set[str]) -> set[st
     return {cells[column].strip() for _line, cells in _records(path, spec.columns) if cells[column].strip() in keys}
 
 
-def import_ledger(session: Session, directory: Path, *, now: datetime | None = None) -> ImportReport:
+def import_ledger(session: Session, directory: Path, *, now: datetime | None = None,
+                  bank_payment_pattern: str | None = None) -> ImportReport:
     """Validate the whole export, then upsert accounts, contacts, invoices, payments and bank
     accounts (each file only when present), then reconcile with allocbot's postings.
 
@@ -202,14 +226,20 @@ def import_ledger(session: Session, directory: Path, *, now: datetime | None = N
             raise LedgerImportError(problems[:MAX_PROBLEMS], more=len(problems) > MAX_PROBLEMS)
     before = reconcile.before_import(session)
     in_export = {"payments": set(), "invoices": set()}
+    payments_csv = directory / "payments.csv"
+    named = bank_payments_named(session, path=payments_csv, bank_payment_pattern=bank_payment_pattern) \
+        if payments_csv.is_file() else {}
+    skip = {"payments": frozenset(named)}
     try:
-        counts = {spec.stem: _upsert(session, spec, path, accounts) for spec, path in files}
+        counts = {spec.stem: _upsert(session, spec, path, accounts, skip.get(spec.stem, frozenset()))
+                  for spec, path in files}
         for spec, path in files:
             if spec.stem in in_export:
                 keys = set(before.payments if spec.stem == "payments" else before.invoices)
-                in_export[spec.stem] = _wanted(session, spec, path, keys)
+                in_export[spec.stem] = _wanted(session, spec, path, keys) - skip.get(spec.stem, frozenset())
     except BadCell as bad:  # a file changed between the passes; the caller's rollback undoes the rest
         raise LedgerImportError([f"{directory}: a file changed during the import ({bad.message})"]) from None
     session.flush()
-    result = reconcile.reconcile(session, exported=exported, before=before, in_export=in_export, now=now)
+    result = reconcile.reconcile(session, exported=exported, before=before, in_export=in_export, now=now,
+                                 found=_bank_id_discrepancies(named))
     return ImportReport(counts, result)

@@ -13,7 +13,8 @@ queue: less money left than allocbot's outstanding postings need (`short`), a po
 earlier export showed and this one does not (`disappeared`), an allocations.csv row under a
 posting's key with other figures (`differs`), more money than before on a row whose postings
 the billing system showed, with no allocations.csv to say why (`went_up`), a posting the
-billing system refused that its export shows (`rejected_shown`). Nothing there is overwritten
+billing system refused that its export shows (`rejected_shown`), a payments.csv row under the
+id of a bank-imported payment (`bank_id`, found by the importer). Nothing there is overwritten
 upward: the lower, safe figure is kept.
 """
 from __future__ import annotations
@@ -200,11 +201,12 @@ def _settle(session: Session, *, table, key_col, figure, keys: dict[str, int], b
 
 
 def reconcile(session: Session, *, exported: dict[str, ExportAllocation] | None, before: Before,
-              in_export: dict[str, set[str]], now: datetime) -> Reconciliation:
+              in_export: dict[str, set[str]], now: datetime, found: list[Discrepancy] = ()) -> Reconciliation:
     """After the export's rows were written: mark what it reflects, hold back what it does not
     show yet, and list what cannot be explained. `in_export`: the payment ids and invoice
-    numbers (among those with postings) the export has rows for."""
-    out = Reconciliation(allocations_file=exported is not None)
+    numbers (among those with postings) the export has rows for; `found`: what the import
+    itself could not explain."""
+    out = Reconciliation(allocations_file=exported is not None, discrepancies=list(found))
     undone = _reversals_shown(session, exported, now) if exported is not None else set()
     out.reflected += len(undone)
     outstanding_pay: dict[str, int] = defaultdict(int)

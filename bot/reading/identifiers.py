@@ -5,6 +5,10 @@ configured prefix, then digits with spaces, hyphens or dots between them, an O t
 zero, any case. A token with the prefix whose digits do not fit the configured pattern (a
 digit missing), or a bare number right after the word "invoice", is kept as *malformed*,
 so the partner can be asked instead of the bot guessing.
+
+A pattern may join several id formats with `|` at its top level (`PY\\d{8}|BK\\d{8}`: the billing
+system's payments and the ones allocbot imported from bank statements): each format is found
+by its own prefix.
 """
 from __future__ import annotations
 
@@ -45,8 +49,37 @@ def _canonical(prefix: str, body: str) -> str:
     return prefix.upper() + re.sub(r"[ \-.]", "", body).replace("O", "0").replace("o", "0")
 
 
-def find_ids(text: str, *, pattern: str, prefix: str) -> list[FoundId]:
-    """Identifiers with `prefix`, canonicalised; `valid` when they fullmatch `pattern`."""
+def id_formats(pattern: str) -> tuple[str, ...]:
+    """The formats a pattern joins with `|` outside any group or class (itself when one)."""
+    formats, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            formats.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return (*formats, pattern[start:])
+
+
+def find_ids(text: str, *, pattern: str, prefix: str | None = None) -> list[FoundId]:
+    """Identifiers in any of the pattern's formats, canonicalised, in text order; `valid` when
+    they fullmatch their format. `prefix` overrides the letters of a one-format pattern."""
+    formats = id_formats(pattern)
+    if len(formats) == 1:
+        return _find_format(text, pattern=pattern, prefix=prefix or letter_prefix(pattern))
+    found = [f for fmt in formats for f in _find_format(text, pattern=fmt, prefix=letter_prefix(fmt))]
+    return sorted(found, key=lambda f: (f.start, -f.end))
+
+
+def _find_format(text: str, *, pattern: str, prefix: str) -> list[FoundId]:
     compiled = re.compile(pattern)
     found = []
     for m in _loose(prefix).finditer(text):

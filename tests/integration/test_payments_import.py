@@ -294,7 +294,7 @@ def test_the_command_imports_prints_a_summary_and_exits_0(database_url, tmp_path
     lines = first.stdout.splitlines()
     assert lines[:3] == ["camt.053 of DE44500105175407324931: 5 credits read; skipped: debits 1, reversals 1, pending 1",
                          "imported: 4 unallocated payments",
-                         "  PY00000042  A1  1250.00 EUR  2026-10-15  (the remittance names its invoice G000000001, G000000002)"]
+                         "  BK00000001  A1  1250.00 EUR  2026-10-15  (the remittance names its invoice G000000001, G000000002)"]
     assert "already known: 0" in lines and "reversal to check: line 92  50.00 EUR  'RETURN AC04 ACCOUNT CLOSED'" in lines
     assert any(line.startswith("unassigned, not imported: 1 (add the payer's IBAN to bank_accounts.csv") for line in lines)
     assert any(line.startswith("  line 135  75.00 EUR  'Payment for services'  payer Unknown Trading GmbH DE89370400440532013000: payer IBAN") for line in lines)

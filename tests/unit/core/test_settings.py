@@ -42,6 +42,8 @@ def test_environment_overrides_the_file(config_file, monkeypatch):
         ("ALLOCBOT_MAILBOX", "pop3://x", "mailbox"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
         ("ALLOCBOT_INVOICE_PATTERN", "G(\\d{9}", "invoice_pattern"),
+        ("ALLOCBOT_BANK_PAYMENT_PATTERN", "\\d{8}", "bank_payment_pattern"),
+        ("ALLOCBOT_BANK_PAYMENT_PATTERN", "py\\d{6}", "BANK_PAYMENT_PATTERN needs a prefix of its own"),
         ("ALLOCBOT_FROM_ADDRESS", "not an address", "from_address"),
         ("ALLOCBOT_DEFAULT_LOCALE", "xx-nowhere", "default_locale"),
     ],

@@ -170,3 +170,23 @@ def test_a_bidi_override_is_not_read_through() -> None:
     """U+202E shows the characters after it reversed: what is read would not be what was seen."""
     _, request = _read("Please apply payment PY12345678 to invoice G0123\u202e87654.\n")
     assert [line.invoice_number for i in request.instructions for line in i.lines] == []
+
+
+ANY_PAYMENT = {"pattern": r"PY\d{8}|BK\d{8}"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("BK00000001 and PY00000002", [("BK00000001", True, "BK00000001"), ("PY00000002", True, "PY00000002")]),
+    ("pay bk 0000 0001, then py-0000 0002", [("BK00000001", True, "bk 0000 0001"), ("PY00000002", True, "py-0000 0002")]),
+    ("BK0000001 is short", [("BK0000001", False, "BK0000001")]),
+    ("PYBK00000001 is neither", []),
+])
+def test_a_pattern_of_two_formats_finds_each_by_its_own_prefix(text, expected):
+    """Bank-imported payments (BK…) are named in mail as the billing system's (PY…) are."""
+    assert _ids(text, ANY_PAYMENT) == expected
+
+
+def test_a_bar_inside_a_group_or_class_does_not_part_formats():
+    from bot.reading.identifiers import id_formats
+    assert id_formats(r"PY(?:\d{8}|X\d{7})") == (r"PY(?:\d{8}|X\d{7})",)
+    assert id_formats(r"PY[|]\d{8}|BK\d{8}") == (r"PY[|]\d{8}", r"BK\d{8}")
