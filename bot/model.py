@@ -95,6 +95,7 @@ class Reason(StrEnum):
     UNREADABLE_ATTACHMENT = "unreadable_attachment"  # a remittance attachment with no text to read (a scan), or past its limits: held
     BILLING_REJECTED = "billing_rejected"  # the billing system refused a posting: its money released, a person decides
     BILLING_DISCREPANCY = "billing_discrepancy"  # a ledger import showed what allocbot's postings cannot explain
+    DATABASE_ERROR = "database_error"  # deciding it failed on a database error decide_attempts times: held with the error
 
 
 # Reasons a partner can fix by writing again; every other reason needs a person.

@@ -46,3 +46,16 @@ class RetryPlan:
         if now - queued_at >= self.give_up_after:
             return None
         return now + self.backoff.delay(attempts)
+
+
+@dataclass(frozen=True)
+class AttemptCap:
+    """How often one piece of work may fail before a person sees it: deciding a message that
+    keeps failing on a database error (a statement the database refuses for this message
+    alone looks like an outage) was retried every cycle for ever; after `attempts` failures
+    it is held for review instead, with the error."""
+
+    attempts: int
+
+    def exhausted(self, failures: int) -> bool:
+        return failures >= self.attempts

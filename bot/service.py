@@ -13,28 +13,27 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from bot.bootstrap import App
-from bot.cycle import CycleReport, Guard, LeaseTicket
+from bot.cycle import CycleReport, Guard
 from bot.handling.judge import judge
 from bot.handling.record import record
 from bot.intake.filing import file_decided
 from bot.intake.storing import dedup_key, intake
+from bot.leasing import INTAKE_LEASE, ProcessLease
 from bot.ledger import journal, store
-from bot.ledger.leases import acquire_lease, release_lease
 from bot.ledger.tables import InboundMessage
 from bot.model import Decision, Reason
 from bot.posting.delivery import deliver_postings
+from bot.retry import AttemptCap
 from bot.replies.sending import send_outbox
 
-__all__ = ["CycleReport", "Guard", "dedup_key", "decide_stored", "file_decided", "intake", "run_cycle", "send_outbox"]
+__all__ = ["INTAKE_LEASE", "CycleReport", "Guard", "dedup_key", "decide_stored", "file_decided", "intake", "run_cycle", "send_outbox"]
 
 log = logging.getLogger("allocbot.service")
-INTAKE_LEASE = "intake"  # one process reads (and moves mail in) the mailbox at a time
 
 
 def _decide_one(session: Session, app: App, row: InboundMessage) -> Decision:
@@ -55,7 +54,7 @@ def _record_error(app: App, inbound_id: int, exc: BaseException) -> bool:
     message then stays waiting for the next cycle, and the cycle goes on)."""
     now = app.clock()
     try:
-        text = f"{type(exc).__name__}: {str(exc)[:4000]}"[:4000].replace("\x00", "\\x00")  # PostgreSQL text holds no NUL
+        text = _error_text(exc)
         with Session(app.engine) as session:
             row = session.get(InboundMessage, inbound_id)
             if row is None or row.status != "received":
@@ -70,6 +69,41 @@ def _record_error(app: App, inbound_id: int, exc: BaseException) -> bool:
         log.exception("message %s: the error could not be recorded", inbound_id,
                       extra={"event": "message_error_unrecorded", "inbound_id": inbound_id})
         return False
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:4000]}"[:4000].replace("\x00", "\\x00")  # PostgreSQL text holds no NUL
+
+
+def _defer(app: App, inbound_id: int, exc: BaseException) -> bool:
+    """Count a database failure against the message (an audit event `decide_deferred`); after
+    `decide_attempts` of them hold it for review with the error (`database_error`). True when
+    held. When the database is down even the count fails, so an outage uses up no attempts."""
+    now, text, cap = app.clock(), _error_text(exc), AttemptCap(app.settings.decide_attempts)
+    try:
+        with Session(app.engine) as session:
+            journal.audit(session, actor="allocbot", action="decide_deferred", inbound_id=inbound_id,
+                          detail={"error": text[:2000]}, now=now)
+            failures = journal.count_audits(session, inbound_id=inbound_id, action="decide_deferred")
+            row = store.claim_inbound(session, inbound_id=inbound_id) if cap.exhausted(failures) else None
+            if row is not None:
+                reasons = [Reason.DATABASE_ERROR.value]
+                journal.record_outcome(session, inbound=row, status="review", reasons=reasons, account_id=None,
+                                       evidence=[{"kind": "database_error", "attempts": failures, "error": text}],
+                                       request={}, now=now, error=text)
+                journal.open_review(session, inbound_id=row.id, reasons=reasons, now=now)
+                journal.audit(session, actor="allocbot", action="held_after_retries", inbound_id=row.id, now=now,
+                              detail={"attempts": failures, "error": text[:2000]})
+            session.commit()
+    except Exception:  # noqa: BLE001 - the database is away: the message waits, uncounted
+        row, failures = None, 0
+    if row is not None:
+        log.error("message %s: deciding failed on a database error %s times; held for review", inbound_id, failures,
+                  extra={"event": "message_held", "inbound_id": inbound_id, "error": text})
+        return True
+    log.warning("message %s: the database failed while deciding it (%s); it is decided again next cycle",
+                inbound_id, type(exc).__name__, extra={"event": "message_deferred", "inbound_id": inbound_id})
+    return False
 
 
 def decide_stored(app: App, report: CycleReport, guard: Guard | None = None) -> None:
@@ -100,10 +134,8 @@ def _decide_batch(app: App, report: CycleReport, waiting: list[int], guard: Guar
                 decision = _decide_one(session, app, row)
                 session.commit()
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the cycle
-            if database_unavailable(exc):  # not the message's fault: it stays waiting for the next cycle
-                log.warning("message %s: the database failed while deciding it (%s); it is decided again next cycle",
-                            inbound_id, type(exc).__name__, extra={"event": "message_deferred", "inbound_id": inbound_id})
-                report.decided["retry"] += 1  # left waiting
+            if database_unavailable(exc):  # not the message's fault (so far): it waits for the next cycle
+                report.decided["review" if _defer(app, inbound_id, exc) else "retry"] += 1
                 continue
             log.exception("message %s could not be decided", inbound_id, extra={"event": "message_error", "inbound_id": inbound_id})
             _record_error(app, inbound_id, exc)
@@ -117,36 +149,29 @@ def _decide_batch(app: App, report: CycleReport, waiting: list[int], guard: Guar
     return True
 
 
-def take_intake_lease(app: App, *, holder: str) -> LeaseTicket | None:
-    """The mailbox lease for `holder`, or None while another process reads the mailbox."""
-    ticket = LeaseTicket(INTAKE_LEASE, holder, timedelta(seconds=app.settings.lease_seconds))
-    with Session(app.engine) as session:
-        held = acquire_lease(session, name=ticket.name, holder=holder, now=app.clock(), ttl=ticket.ttl)
-        session.commit()
-    return ticket if held else None
-
-
 def run_cycle(app: App, guard: Guard | None = None, *, holder: str | None = None) -> CycleReport:
     """One scheduled cycle (`allocbot run --once`): fetch and store, decide, post to the
     billing system (and confirm what it shows), file, send.
 
     With a `holder`, the mailbox steps (store, file) run only under the intake lease, so a
-    cycle next to a running worker never reads or moves mail at the same time as it; deciding
-    and sending claim row by row and always run."""
+    cycle next to a running worker never reads or moves mail at the same time as it (and one
+    started after a crash takes the dead run's lease over at once); deciding and sending claim
+    row by row and always run."""
     report, guard = CycleReport(), guard or Guard()
-    ticket = take_intake_lease(app, holder=holder) if holder else None
-    mailbox_guard = replace(guard, lease=ticket) if ticket else guard
-    if holder and ticket is None:
-        report.stopped = "another process holds the intake lease"
-    else:
-        intake(app, report, mailbox_guard)
-    decide_stored(app, report, guard)
-    deliver_postings(app, report, guard)
-    if not (holder and ticket is None):
-        file_decided(app, report, mailbox_guard)
-    send_outbox(app, report, guard)
-    if ticket:
-        with Session(app.engine) as session:
-            release_lease(session, name=ticket.name, holder=holder, now=app.clock())
-            session.commit()
+    lease = ProcessLease(app, holder=holder) if holder else None
+    try:
+        ticket = lease.ticket if lease is not None and lease.take() else None
+        mailbox_guard = replace(guard, lease=ticket) if ticket else guard
+        if lease is not None and ticket is None:
+            report.stopped = "another process holds the intake lease"
+        else:
+            intake(app, report, mailbox_guard)
+        decide_stored(app, report, guard)
+        deliver_postings(app, report, guard, presence=lease.presence if lease is not None else None)
+        if lease is None or ticket is not None:
+            file_decided(app, report, mailbox_guard)
+        send_outbox(app, report, guard)
+    finally:
+        if lease is not None:
+            lease.close()
     return report

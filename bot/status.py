@@ -18,7 +18,7 @@ from bot.ledger.jobruns import job_runs
 from bot.ledger.leases import lease_holder
 from bot.ledger.stats import QueueStats, queue_stats
 from bot.ledger.tables import JobRun, OutboundMessage
-from bot.worker import INTAKE_LEASE
+from bot.leasing import INTAKE_LEASE
 
 
 @dataclass(frozen=True)

@@ -17,27 +17,24 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.bootstrap import App
-from bot.cycle import CycleReport, Guard, LeaseTicket
+from bot.cycle import CycleReport, Guard
 from bot.intake.mailbox import MailboxError
+from bot.leasing import ProcessLease
 from bot.ledger.jobruns import job_started, record_job
-from bot.ledger.leases import acquire_lease, release_lease
 from bot.replies.digest import queue_digest
 from bot.replies.notices import queue_notices
 from bot.retry import Backoff
 from bot.posting.delivery import deliver_postings
-from bot.service import INTAKE_LEASE, decide_stored, file_decided, intake, send_outbox
+from bot.service import decide_stored, file_decided, intake, send_outbox
 
 log = logging.getLogger("allocbot.worker")
 WATCHDOG_GRACE_SECONDS = 120
@@ -52,12 +49,13 @@ class Worker:
     def __init__(self, app: App, *, holder: str | None = None) -> None:
         self.app = app
         self.settings = app.settings
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.leasing = ProcessLease(app, holder=holder)  # the intake lease, and the mark that we are alive
+        self.holder = self.leasing.holder
         self.stop = threading.Event()
         self.mail_waiting = threading.Event()  # IDLE said so: run intake again as soon as it is free
         self.running: dict[str, float] = {}
         self.scheduler: BackgroundScheduler | None = None
-        self.lease = LeaseTicket(INTAKE_LEASE, self.holder, timedelta(seconds=self.settings.lease_seconds))
+        self.lease = self.leasing.ticket
         self.reconnect = Backoff(base=2, factor=2, cap=min(300, self.settings.poll_seconds), jitter=0.2)
         self.mailbox_failures = 0
         # SQLite has one writer at a time, and its busy wait is not fair: a thread waiting for
@@ -93,7 +91,7 @@ class Worker:
             self.stop.set()
             self.scheduler.shutdown(wait=True)  # jobs in hand finish their current message
             watcher.join(timeout=self.settings.socket_timeout_seconds + 5)
-            self._release_lease()
+            self.leasing.close()
             self.app.mailbox.close()
             self.app.engine.dispose()
             log.info("worker stopped", extra={"event": "worker_stop", "reason": reason})
@@ -154,7 +152,7 @@ class Worker:
         report, unreachable = CycleReport(), None
         while True:
             self.mail_waiting.clear()
-            holding = self._acquire_lease()
+            holding = self.leasing.take()
             leased = Guard(stop=guard.stop, deadline=guard.deadline, lease=self.lease)
             if holding:
                 try:
@@ -162,7 +160,7 @@ class Worker:
                 except MailboxError as exc:
                     unreachable = exc
             decide_stored(self.app, report, guard)
-            deliver_postings(self.app, report, guard)
+            deliver_postings(self.app, report, guard, presence=self.leasing.presence)
             if holding and unreachable is None:
                 file_decided(self.app, report, leased)
             send_outbox(self.app, report, guard)
@@ -196,7 +194,7 @@ class Worker:
 
     def outbox_job(self, guard: Guard) -> CycleReport:
         report = CycleReport()  # also the billing system's retries and acks: they resume without new mail
-        deliver_postings(self.app, report, guard)
+        deliver_postings(self.app, report, guard, presence=self.leasing.presence)
         send_outbox(self.app, report, guard)
         return report
 
@@ -228,38 +226,15 @@ class Worker:
         self._run_intake_at(self.app.clock())
 
     # ------------------------------------------------------------------ database bookkeeping
-    def _acquire_lease(self) -> bool:
-        with Session(self.app.engine) as session:
-            held = acquire_lease(session, name=INTAKE_LEASE, holder=self.holder, now=self.app.clock(), ttl=self.lease.ttl)
-            session.commit()
-        return held
-
-    def _release_lease(self) -> None:
-        try:
-            with Session(self.app.engine) as session:
-                release_lease(session, name=INTAKE_LEASE, holder=self.holder, now=self.app.clock())
-                session.commit()
-        except Exception:  # noqa: BLE001 - the lease expires on its own
-            log.warning("could not release the intake lease; it expires in %s s", self.settings.lease_seconds)
-
     def _record(self, name: str, *, started: bool = False, summary: str = "", error: str = "") -> None:
-        """Note the job's start or end in its job-run row. Workers that run a job for the first
-        time at the same moment (several started together on a fresh database) all insert its
-        row; all but one fail on the key — and then the row is there, so once more updates it.
-        (Without this the job itself failed: the tests with four workers saw `job outbox failed`
-        with a UniqueViolation on jobrun_pkey.)"""
-        for attempt in (1, 2):
-            try:
-                if not started:
-                    record_job(self.app.engine, name=name, now=self.app.clock(), summary=summary, error=error)
-                    return
-                with Session(self.app.engine) as session:
-                    job_started(session, name=name, holder=self.holder, now=self.app.clock())
-                    session.commit()
-                return
-            except IntegrityError:
-                if attempt == 2:
-                    raise
+        """Note the job's start or end in its job-run row (an upsert: workers started together
+        on a fresh database all write the row of their first job at once)."""
+        if not started:
+            record_job(self.app.engine, name=name, now=self.app.clock(), summary=summary, error=error)
+            return
+        with Session(self.app.engine) as session:
+            job_started(session, name=name, holder=self.holder, now=self.app.clock())
+            session.commit()
 
 
 def run_worker(app: App) -> str:

@@ -122,6 +122,13 @@ def count_earlier_requests(session: Session, *, sender_addr: str, since: datetim
     return _count(session, rows=rows, at_most=at_most)
 
 
+def count_audits(session: Session, *, inbound_id: int, action: str) -> int:
+    """Audit events `action` of one message (index on auditevent.inbound_id): e.g. how often
+    deciding it failed on a database error."""
+    rows = select(AuditEvent.id).where(AuditEvent.inbound_id == inbound_id, AuditEvent.action == action)
+    return _count(session, rows=rows, at_most=None)
+
+
 def count_replies_to(session: Session, *, to_addr: str, since: datetime, at_most: int | None = None) -> int:
     """Outbox rows to `to_addr` created at or after `since`, any kind and status (index
     ix_outbound_to_created); at most `at_most`."""

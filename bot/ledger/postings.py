@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, or_, update
@@ -47,8 +47,18 @@ def posting_out(p: Posting) -> PostingOut:
                       p.message_id, p.created_at)
 
 
-def _free(now: datetime):
-    return or_(col(Posting.claimed_until).is_(None), col(Posting.claimed_until) < now)
+def _free(now: datetime, ended: Collection[str] = ()):
+    """Claimed by nobody, by a claim run out, or by a process known to have ended."""
+    free = or_(col(Posting.claimed_until).is_(None), col(Posting.claimed_until) < now)
+    return or_(free, col(Posting.claimed_by).in_(list(ended))) if ended else free
+
+
+def live_claimers(session: Session, *, now: datetime) -> list[str]:
+    """Who holds claims on postings not yet handed over that have not run out: the ones
+    among them whose process has ended need not be waited for (see claim_due's `ended`)."""
+    return list(session.exec(select(Posting.claimed_by).distinct().where(
+        Posting.state == State.PENDING.value, col(Posting.handed_at).is_(None),
+        col(Posting.claimed_until) >= now)).all())
 
 
 def _claim(session: Session, *, ids: list[int], waiting: tuple, holder: str, until: datetime) -> list[Posting]:
@@ -65,12 +75,14 @@ def _claim(session: Session, *, ids: list[int], waiting: tuple, holder: str, unt
     return list(session.exec(select(Posting).where(col(Posting.id).in_(claimed)).order_by(Posting.id)).all())
 
 
-def claim_due(session: Session, *, holder: str, now: datetime, until: datetime, limit: int) -> list[Posting]:
+def claim_due(session: Session, *, holder: str, now: datetime, until: datetime, limit: int,
+              ended: Collection[str] = ()) -> list[Posting]:
     """Due pending postings not yet handed over, claimed by nobody alive, oldest first. A
     batch that was numbered but never written (its run died) comes first and alone, so it is
-    written again under its own number with the same postings."""
+    written again under its own number with the same postings. `ended`: claimers whose
+    process has ended, whose claims are taken at once instead of after the claim window."""
     due = or_(col(Posting.next_attempt_at).is_(None), col(Posting.next_attempt_at) <= now)
-    waiting = (Posting.state == State.PENDING.value, col(Posting.handed_at).is_(None), _free(now), due)
+    waiting = (Posting.state == State.PENDING.value, col(Posting.handed_at).is_(None), _free(now, ended), due)
     stale = session.exec(select(func.min(Posting.batch)).where(*waiting, col(Posting.batch).is_not(None))).one()
     if stale is not None:
         ids = session.exec(select(Posting.id).where(*waiting, Posting.batch == stale).order_by(Posting.id)).all()

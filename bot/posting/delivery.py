@@ -3,8 +3,8 @@ posting over, record each answer, then queue the confirmations that may go out n
 
 Each batch is claimed (a conditional UPDATE per posting, so two workers never hand the same
 posting over at once) and committed before the billing system sees it; each answer is
-recorded in its own transaction as it comes. A crash in between leaves the claim to run out,
-and the posting is handed over again under the same key, which the billing system takes as the same
+recorded in its own transaction as it comes. A crash in between leaves the claim to run out
+(or to be taken at once, when the dead process's mark shows it has ended), and the posting is handed over again under the same key, which the billing system takes as the same
 posting (webhook-id, or the batch file already written under its number). A billing system
 that cannot take a posting now (down, 5xx) gets it again after the retry backoff; the
 step stops for this cycle, and mail is read and decided meanwhile."""
@@ -20,6 +20,7 @@ from sqlmodel import Session
 from bot.bootstrap import App
 from bot.cycle import CycleReport, Guard
 from bot.ledger import postings
+from bot.ledger.presence import Presence
 from bot.ledger.tables import Posting
 from bot.posting.confirming import queue_due_confirmations
 from bot.posting.port import Answer, Batch, BillingError
@@ -76,12 +77,23 @@ def _record(app: App, posting_id: int, answer: Answer, report: CycleReport) -> N
     report.posted[answer.outcome] += 1
 
 
-def _deliver_batch(app: App, holder: str, report: CycleReport) -> bool:
+def _ended_claimers(app: App, presence: Presence | None) -> list[str]:
+    """Claimers of postings whose process has ended (SIGKILL): their claims need no waiting."""
+    if presence is None:
+        return []
+    with Session(app.engine) as session:
+        claimers = postings.live_claimers(session, now=app.clock())
+    return [c for c in claimers if presence.gone(c)]
+
+
+def _deliver_batch(app: App, holder: str, report: CycleReport, presence: Presence | None = None) -> bool:
     """Claim and hand over one batch, recording each answer as it comes. True while there may
     be more to hand over and the billing system takes postings (no `retry`)."""
+    ended = _ended_claimers(app, presence)
     now, size = app.clock(), app.billing.batch_size
     with Session(app.engine) as session:
-        claimed = postings.claim_due(session, holder=holder, now=now, until=now + claim_window(app, size), limit=size)
+        claimed = postings.claim_due(session, holder=holder, now=now, until=now + claim_window(app, size), limit=size,
+                                     ended=ended)
         if not claimed:
             return False
         seq = postings.numbered_batch(session, postings=claimed, holder=holder, now=now) if app.billing.batched else None
@@ -106,14 +118,17 @@ def _deliver_batch(app: App, holder: str, report: CycleReport) -> bool:
     return taking
 
 
-def deliver_postings(app: App, report: CycleReport, guard: Guard | None = None, *, holder: str | None = None) -> None:
+def deliver_postings(app: App, report: CycleReport, guard: Guard | None = None, *, holder: str | None = None,
+                     presence: Presence | None = None) -> None:
     """Acks, then due postings batch by batch until none is due or the billing system stops
     taking them, then the confirmations now allowed. Never raises: a failure here must not
-    stop the worker, and what was not recorded is tried again next cycle."""
-    guard, holder = guard or Guard(), holder or default_holder()
+    stop the worker, and what was not recorded is tried again next cycle. With the process's
+    `presence`, its holder claims, and claims of processes that have ended are taken at once."""
+    guard = guard or Guard()
+    holder = presence.holder if presence is not None else holder or default_holder()
     try:
         read_acknowledgements(app, report)
-        while not guard.reason_to_stop() and _deliver_batch(app, holder, report):
+        while not guard.reason_to_stop() and _deliver_batch(app, holder, report, presence):
             pass
         queue_due_confirmations(app, report)
     except Exception as exc:  # noqa: BLE001 - e.g. the database went away mid-step
