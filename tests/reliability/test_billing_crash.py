@@ -3,23 +3,29 @@ posting to a webhook on loopback that checks every signature, SIGKILLed at rando
 the instant the billing system took a posting (before allocbot heard it), then restarted.
 Every allocation reaches the billing system once by key, none is missing, and no partner is
 confirmed before the billing system showed the allocation. Four workers on PostgreSQL never
-post the same posting twice."""
+post the same posting twice. The file connector likewise: killed the instant a batch file
+appears (before the worker recorded it), each posting is in exactly one batch file, acked,
+reflected by the next export and only then confirmed."""
 from __future__ import annotations
 
+import csv
+import json
 import os
 import random
 import signal
 import threading
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
-from bot.ledger.tables import Allocation, OutboundMessage, Posting
+from bot.ledger.tables import Allocation, Invoice, OutboundMessage, Payment, Posting
 from tests.integration.billing_receiver import SECRET, BillingReceiver
 from tests.reliability.harness import (
-    WorkerProcess, allocbot, check_invariants, deliver, make_backlog, many_workers_run, settled, wait_until, worker_env,
+    WorkerProcess, all_decided, allocbot, check_invariants, deliver, make_backlog, many_workers_run, settled, wait_until,
+    worker_env,
 )
 
 SEED = int(os.environ.get("ALLOCBOT_RELIABILITY_SEED", "20261206"))
@@ -130,3 +136,142 @@ def test_four_workers_never_post_the_same_posting_twice(postgres_stage, smtp_ser
     check_postings(postgres_stage.engine, receiver, kills=0)  # no crash: not one posting handed over twice
     with capsys.disabled():
         print(f"\nfour workers, webhook: {len(receiver.keys())} postings once each; {figures.line()}")
+
+
+class BatchImporter:
+    """The billing system's side of `file:DIR`: it reads each batch file as it appears (leaving
+    it in place), notes which keys each batch number holds, and acks them all `accepted`; when
+    armed, it SIGKILLs the worker the moment a new batch file is there, before the worker can
+    record that it wrote it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.batches: dict[str, list[str]] = {}  # file name -> keys, as first read
+        self.rewritten = 0  # a file read again with other content
+        self.target: WorkerProcess | None = None
+        self.fired = 0
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> BatchImporter:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            for path in sorted(self.directory.glob("postings-*.jsonl")) if self.directory.is_dir() else ():
+                keys = [json.loads(line)["key"] for line in path.read_text().splitlines()]
+                if path.name not in self.batches:
+                    self._kill_target()
+                    self.batches[path.name] = keys
+                    self._ack(path.name, keys)
+                elif keys != self.batches[path.name]:
+                    self.rewritten += 1
+
+    def _kill_target(self) -> None:
+        with self.lock:
+            target, self.target = self.target, None
+        if target is not None and target.alive():
+            os.kill(target.pid, signal.SIGKILL)
+            self.fired += 1
+
+    def _ack(self, name: str, keys: list[str]) -> None:
+        acks = self.directory / "acks"
+        acks.mkdir(exist_ok=True)
+        tmp = acks / f".{name}.tmp"
+        tmp.write_text("".join(json.dumps({"key": k, "status": "accepted"}) + "\n" for k in keys))
+        os.replace(tmp, acks / f"ack-{name}")
+
+
+def billing_export(engine, ledger_dir: Path, out: Path) -> Path:
+    """The billing system's next export once it applied every batch: the ledger with today's
+    figures, and allocations.csv listing every posting under its key."""
+    out.mkdir(parents=True)
+    with Session(engine) as session:
+        figures = {p.payment_id: p.unallocated_minor for p in session.exec(select(Payment))}
+        figures.update({i.invoice_number: i.open_minor for i in session.exec(select(Invoice))})
+        posts = session.exec(select(Posting).order_by(Posting.id)).all()
+    for name, key, column in (("payments", "payment_id", "unallocated_amount"),
+                              ("invoices", "invoice_number", "open_amount")):
+        with (ledger_dir / f"{name}.csv").open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        for row in rows:
+            row[column] = f"{figures[row[key]] / 100:.2f}"
+        with (out / f"{name}.csv").open("w", newline="") as f:
+            writer = csv.DictWriter(f, list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    with (out / "allocations.csv").open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(("payment_id", "invoice_number", "amount", "currency", "reference"))
+        writer.writerows((p.payment_id, p.invoice_number, f"{p.amount_minor / 100:.2f}", p.currency, p.key)
+                         for p in posts)
+    return out
+
+
+def test_sigkill_as_a_batch_file_appears_keeps_each_posting_in_exactly_one_file(sqlite_stage, smtp_server, capsys):
+    stage, smtp = sqlite_stage, smtp_server.start()
+    backlog = make_backlog(40, stage.root, seed=SEED)
+    billing = stage.root / "billing"
+    env = worker_env(database_url=stage.database_url, maildir=stage.maildir, smtp=smtp,
+                     ALLOCBOT_BILLING=f"file:{billing}", ALLOCBOT_BATCH_SIZE="5")
+    allocbot(env, "ledger", "import", str(backlog.ledger_dir))
+    importer, rng, kills = BatchImporter(billing).start(), random.Random(SEED), 4
+    mails = backlog.mails(SEED)
+    wave = -(-len(mails) // kills)
+    try:
+        for life in range(kills):
+            for raw in mails[life * wave:(life + 1) * wave]:
+                deliver(stage.maildir, raw)
+            worker = WorkerProcess(env, stage.logs / f"life-{life:03d}.log")
+            try:
+                if worker.ready():
+                    if life % 2 == 0:  # the instant a batch file is there
+                        with importer.lock:
+                            importer.target = worker
+                        deadline = time.monotonic() + 6
+                        while worker.alive() and time.monotonic() < deadline:
+                            time.sleep(0.02)
+                        with importer.lock:
+                            importer.target = None
+                    else:
+                        time.sleep(rng.uniform(0.2, 2.0))
+            finally:
+                worker.kill()
+        final = WorkerProcess(env, stage.logs / "final.log")
+        try:
+            assert final.ready(), final.tail()
+            wait_until(lambda: _all_acked(stage.engine, backlog, stage.maildir), timeout=120,
+                       what="every posting delivered", on_fail=final.tail)
+            with Session(stage.engine) as session:
+                early = session.exec(select(OutboundMessage).where(OutboundMessage.kind == "confirmation")).all()
+            assert early == []  # accepted is not shown: nobody is confirmed before the export
+            allocbot(env, "ledger", "import", str(billing_export(stage.engine, backlog.ledger_dir, stage.root / "export")))
+            wait_until(lambda: settled(stage.engine, backlog, stage.maildir), timeout=60,
+                       what="confirmed after the export", on_fail=final.tail)
+        finally:
+            assert final.terminate() == 0
+    finally:
+        importer.stop()
+    check_invariants(stage.engine, smtp, backlog, maildir=stage.maildir, kills=kills)
+    with Session(stage.engine) as session:
+        posts = session.exec(select(Posting)).all()
+    in_files = [key for keys in importer.batches.values() for key in keys]
+    assert len(in_files) == len(set(in_files)) and set(in_files) == {p.key for p in posts}  # one file each
+    assert {p.state for p in posts} == {"reflected"} and importer.rewritten == 0
+    with capsys.disabled():
+        print(f"\nfile billing crash seed={SEED}: {kills} kills, {importer.fired} as a batch file appeared, "
+              f"{len(posts)} postings in {len(importer.batches)} files, each once")
+    assert importer.fired >= 1
+
+
+def _all_acked(engine, backlog, maildir) -> bool:
+    if not all_decided(engine, backlog, maildir):
+        return False
+    with Session(engine) as session:
+        return not session.exec(select(Posting).where(Posting.state == "pending")).first()
