@@ -56,9 +56,10 @@ class Guard:
         return cls(stop=stop, deadline=time.monotonic() + timeout_seconds, lease=lease)
 
     def lease_due(self, now: datetime) -> bool:
-        """Whether the lease must be renewed with the next mailbox write. A lease is taken from
-        its holder only once expired, so for a quarter of its time after a committed renewal it
-        is certainly still ours; renewing with every message cost a write per message."""
+        """Whether the lease must be renewed with the next mailbox write. A live holder's lease
+        is taken only once expired (at once only when its process has ended, see
+        ledger/presence.py), so for a quarter of its time after a committed renewal it is still
+        ours; renewing with every message cost a write per message."""
         if self.lease is None:
             return False
         return self.lease_renewed_at is None or not timedelta(0) <= now - self.lease_renewed_at < self.lease.ttl / 4

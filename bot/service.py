@@ -167,10 +167,11 @@ def run_cycle(app: App, guard: Guard | None = None, *, holder: str | None = None
         else:
             intake(app, report, mailbox_guard)
         decide_stored(app, report, guard)
-        deliver_postings(app, report, guard, presence=lease.presence if lease is not None else None)
+        presence = lease.presence if lease is not None else None
+        deliver_postings(app, report, guard, presence=presence)
         if lease is None or ticket is not None:
             file_decided(app, report, mailbox_guard)
-        send_outbox(app, report, guard)
+        send_outbox(app, report, guard, presence=presence)
     finally:
         if lease is not None:
             lease.close()

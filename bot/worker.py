@@ -163,7 +163,7 @@ class Worker:
             deliver_postings(self.app, report, guard, presence=self.leasing.presence)
             if holding and unreachable is None:
                 file_decided(self.app, report, leased)
-            send_outbox(self.app, report, guard)
+            send_outbox(self.app, report, guard, presence=self.leasing.presence)
             if unreachable is not None:
                 raise unreachable
             if not self.mail_waiting.is_set() or guard.reason_to_stop():
@@ -195,7 +195,7 @@ class Worker:
     def outbox_job(self, guard: Guard) -> CycleReport:
         report = CycleReport()  # also the billing system's retries and acks: they resume without new mail
         deliver_postings(self.app, report, guard, presence=self.leasing.presence)
-        send_outbox(self.app, report, guard)
+        send_outbox(self.app, report, guard, presence=self.leasing.presence)
         return report
 
     def digest_job(self, guard: Guard) -> CycleReport:

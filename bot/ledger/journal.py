@@ -3,6 +3,7 @@ row and audit event. Keyword arguments only; nothing here commits."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -51,29 +52,41 @@ def queue_outbound(session: Session, *, inbound_id: int | None, kind: str, to_ad
     return row
 
 
-def _due(now: datetime):
+def _due(now: datetime, ended: Collection[str] = ()):
     """Pending and due (never tried, or its retry time has come), or claimed by a sender that
-    has not finished within its claim (it crashed): that reply is tried again."""
+    has not finished within its claim (it crashed) or whose process has ended (`ended`): that
+    reply is tried again."""
     waiting = or_(col(OutboundMessage.next_attempt_at).is_(None), col(OutboundMessage.next_attempt_at) <= now)
     abandoned = col(OutboundMessage.next_attempt_at) <= now
+    if ended:
+        abandoned = or_(abandoned, col(OutboundMessage.claimed_by).in_(list(ended)))
     return or_((OutboundMessage.status == "pending") & waiting, (OutboundMessage.status == "sending") & abandoned)
 
 
-def pending_outbound(session: Session, *, limit: int, now: datetime, after: int = 0) -> list[OutboundMessage]:
+def pending_outbound(session: Session, *, limit: int, now: datetime, after: int = 0,
+                     ended: Collection[str] = ()) -> list[OutboundMessage]:
     """Replies due now, oldest first, ids above `after` (no locks: see claim_outbound)."""
-    stmt = (select(OutboundMessage).where(_due(now), OutboundMessage.id > after)
+    stmt = (select(OutboundMessage).where(_due(now, ended), OutboundMessage.id > after)
             .order_by(OutboundMessage.id).limit(limit))
     return list(session.exec(stmt).all())
 
 
-def claim_outbound(session: Session, *, outbound_id: int, now: datetime, until: datetime) -> OutboundMessage | None:
+def sending_claimers(session: Session, *, now: datetime) -> list[str]:
+    """Who holds claims on replies being sent that have not run out (see _due's `ended`)."""
+    return list(session.exec(select(OutboundMessage.claimed_by).distinct().where(
+        OutboundMessage.status == "sending", col(OutboundMessage.next_attempt_at) > now)).all())
+
+
+def claim_outbound(session: Session, *, outbound_id: int, now: datetime, until: datetime, holder: str = "",
+                   ended: Collection[str] = ()) -> OutboundMessage | None:
     """Take one due reply for sending until `until`, or None when it is not due any more (sent,
     deferred, or claimed by another worker meanwhile). The claim is a committed row state
-    (`sending`), not a lock held while the server talks, so no transaction stays open during
-    SMTP; a sender that dies leaves the claim to expire, and the reply is tried again."""
+    (`sending`, by `holder`), not a lock held while the server talks, so no transaction stays
+    open during SMTP; a sender that dies leaves the claim to expire (or to be taken at once
+    when its process is known to have ended), and the reply is tried again."""
     return session.scalars(
-        update(OutboundMessage).where(OutboundMessage.id == outbound_id, _due(now))
-        .values(status="sending", next_attempt_at=until).returning(OutboundMessage)
+        update(OutboundMessage).where(OutboundMessage.id == outbound_id, _due(now, ended))
+        .values(status="sending", next_attempt_at=until, claimed_by=holder[:256]).returning(OutboundMessage)
         .execution_options(synchronize_session=False)
     ).one_or_none()
 

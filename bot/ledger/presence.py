@@ -2,18 +2,20 @@
 
 A lease (leases.py) alone cannot tell a holder that is busy from one that was SIGKILLed: both
 leave the row unexpired, and the next run waited the whole time to live (issue 15). So every
-process that holds a lease or a claim also holds a mark of its own that the operating system
+process that holds a lease or a claim first takes a mark of its own that the operating system
 or the database drops with it:
 - on PostgreSQL a session advisory lock on a connection kept open for the purpose (it ends
   with the connection, which ends with the process, on any host);
-- on a SQLite file a lock file held with `flock` (it ends with the process; SQLite's writers
-  all share one host).
+- on a SQLite file a lock file per holder held with `flock` (it ends with the process;
+  SQLite's writers all share one host). An ended holder's file stays, so every process asking
+  gets the same answer, until a sweep removes it a day later.
 Another process asks `gone(holder)`: True only when that holder's mark can be taken, i.e. its
-process has ended; its lease is then taken over at once. A holder without a mark (an older
-version, or one whose mark could not be taken) is never called gone and keeps its time to
-live, and so do holders on other hosts when the mark cannot be seen from here. A holder on
-this host whose pid is still running is never called gone either, whatever its mark says
-(a database restart drops every connection, and with it the marks of live processes)."""
+process has ended; its lease or claim is then taken over at once. Never gone: a name without
+the `label:host:pid:token` form (an older version, a name given by hand), a holder whose lock
+file does not exist, and a holder on this host whose pid still runs, whatever its mark says
+(a database restart drops every connection, and with it the marks of live processes). Such
+holders keep their time to live. A live holder on another host whose mark was dropped that
+way may lose its lease early: its next renewal fails and it stores nothing more."""
 from __future__ import annotations
 
 import fcntl
@@ -22,13 +24,19 @@ import logging
 import os
 import secrets
 import socket
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, text
+from sqlmodel import Session
 
 log = logging.getLogger("allocbot.presence")
+SWEEP_AFTER_SECONDS = 86_400
 _NAMESPACE = 0x616C6C63  # "allc": the first key of allocbot's holder marks (pg_try_advisory_lock(int, int))
 
 
@@ -100,8 +108,13 @@ class PostgresPresence:
 
     def __init__(self, engine: Engine, holder: str) -> None:
         self.engine, self.holder, self._conn = engine, holder, None
+        self._lock = threading.Lock()  # the worker's jobs run in threads; one connection is not shared
 
     def hold(self) -> None:
+        with self._lock:
+            self._hold()
+
+    def _hold(self) -> None:
         try:
             if self._conn is not None:
                 self._conn.exec_driver_sql("SELECT 1")
@@ -132,7 +145,8 @@ class PostgresPresence:
         return free
 
     def close(self) -> None:
-        self._drop()
+        with self._lock:
+            self._drop()
 
     @staticmethod
     def _try_lock(conn: Connection, holder: str) -> bool:
@@ -153,13 +167,17 @@ class FlockPresence:
 
     def __init__(self, folder: Path, holder: str) -> None:
         self.folder, self.holder, self._fd = folder, holder, None
+        self._lock = threading.Lock()
 
     def _path(self, holder: str) -> Path:
         return self.folder / f"{hashlib.sha256(holder.encode()).hexdigest()[:24]}.lock"
 
     def hold(self) -> None:
-        if self._fd is not None:
-            return
+        with self._lock:
+            if self._fd is None:
+                self._hold()
+
+    def _hold(self) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd = os.open(self._path(self.holder), os.O_RDWR | os.O_CREAT, 0o644)
@@ -173,14 +191,20 @@ class FlockPresence:
             return
         os.write(fd, f"{self.holder}\n".encode())
         self._fd = fd
+        self._sweep()
 
     def gone(self, holder: str) -> bool:
         if holder == self.holder or _ended(holder) is None:
             return False
-        path = self._path(holder)
+        return self._free(self._path(holder))
+
+    @staticmethod
+    def _free(path: Path) -> bool:
+        """Whether the lock file exists and nobody holds it. An ended holder's file stays (so
+        every process that asks gets the same answer) until a sweep finds it a day old."""
         try:
             fd = os.open(path, os.O_RDWR)
-        except FileNotFoundError:  # no mark (never made, or already found ended and removed)
+        except FileNotFoundError:  # no mark: never made (another kind of holder), or swept long after its end
             return False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -188,11 +212,22 @@ class FlockPresence:
             return False  # its process holds it: alive
         finally:
             os.close(fd)
-        path.unlink(missing_ok=True)
         return True
 
+    def _sweep(self) -> None:
+        """Remove lock files of holders that ended more than a day ago: no lease or claim lasts
+        that long, so nobody will ask about them again."""
+        stale = time.time() - SWEEP_AFTER_SECONDS
+        for path in self.folder.glob("*.lock"):
+            try:
+                if path.stat().st_mtime < stale and self._free(path):
+                    path.unlink(missing_ok=True)
+            except OSError:
+                continue
+
     def close(self) -> None:
-        fd, self._fd = self._fd, None
+        with self._lock:
+            fd, self._fd = self._fd, None
         if fd is not None:
             self._path(self.holder).unlink(missing_ok=True)
             os.close(fd)
@@ -212,6 +247,18 @@ class NoPresence:
 
     def close(self) -> None:
         pass
+
+
+def ended_claimers(engine: Engine, presence: Presence | None, claimers: Callable[..., list[str]], *,
+                   now: datetime) -> list[str]:
+    """Of the holders of live claims (`claimers(session, now=now)`, e.g. postings.live_claimers),
+    the ones whose process has ended: their claims are taken at once. None without a presence."""
+    if presence is None:
+        return []
+    presence.hold()  # before this process's name goes on a claim
+    with Session(engine) as session:
+        holders = claimers(session, now=now)
+    return [h for h in holders if h and presence.gone(h)]
 
 
 def open_presence(engine: Engine, holder: str) -> Presence:

@@ -218,6 +218,7 @@ class OutboundMessage(SQLModel, table=True):
     attempts: int = 0
     created_at: datetime
     next_attempt_at: datetime | None = None  # after a transient refusal: not before this time
+    claimed_by: str = Field(default="", max_length=256)  # while `sending`: who (a claim of an ended process is taken)
     sent_at: datetime | None = None
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # A bounce traced to this reply (status `bounced`): when it was read, and what it said.

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot.bootstrap import App
 from bot.cycle import CycleReport, Guard
 from bot.ledger import postings
-from bot.ledger.presence import Presence
+from bot.ledger.presence import Presence, ended_claimers
 from bot.ledger.tables import Posting
 from bot.posting.confirming import queue_due_confirmations
 from bot.posting.port import Answer, Batch, BillingError
@@ -77,19 +77,10 @@ def _record(app: App, posting_id: int, answer: Answer, report: CycleReport) -> N
     report.posted[answer.outcome] += 1
 
 
-def _ended_claimers(app: App, presence: Presence | None) -> list[str]:
-    """Claimers of postings whose process has ended (SIGKILL): their claims need no waiting."""
-    if presence is None:
-        return []
-    with Session(app.engine) as session:
-        claimers = postings.live_claimers(session, now=app.clock())
-    return [c for c in claimers if presence.gone(c)]
-
-
 def _deliver_batch(app: App, holder: str, report: CycleReport, presence: Presence | None = None) -> bool:
     """Claim and hand over one batch, recording each answer as it comes. True while there may
     be more to hand over and the billing system takes postings (no `retry`)."""
-    ended = _ended_claimers(app, presence)
+    ended = ended_claimers(app.engine, presence, postings.live_claimers, now=app.clock())
     now, size = app.clock(), app.billing.batch_size
     with Session(app.engine) as session:
         claimed = postings.claim_due(session, holder=holder, now=now, until=now + claim_window(app, size), limit=size,

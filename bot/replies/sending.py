@@ -8,6 +8,7 @@ time, is failed and stays visible to operations."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import Session
@@ -15,6 +16,7 @@ from sqlmodel import Session
 from bot.bootstrap import App
 from bot.cycle import CycleReport, Guard
 from bot.ledger import journal
+from bot.ledger.presence import Presence, ended_claimers
 from bot.replies.outbox import DeliveryError, Transport
 from bot.retry import Backoff, RetryPlan
 
@@ -33,51 +35,65 @@ def claim_window(app: App) -> timedelta:
     return timedelta(seconds=CLAIM_TIMEOUTS * app.settings.socket_timeout_seconds)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Who claims replies in this call, and the claimers known to have ended."""
+
+    holder: str
+    ended: list[str]
+
+
 def retry_plan(app: App) -> RetryPlan:
     s = app.settings
     return RetryPlan(Backoff(base=s.retry_base_seconds, factor=2.0, cap=s.retry_cap_seconds, jitter=0.1),
                      give_up_after=timedelta(hours=s.retry_give_up_hours))
 
 
-def send_outbox(app: App, report: CycleReport, guard: Guard | None = None) -> None:
-    """Send every reply that is due, batch by batch; each reply is tried at most once per call."""
+def send_outbox(app: App, report: CycleReport, guard: Guard | None = None, *, presence: Presence | None = None) -> None:
+    """Send every reply that is due, batch by batch; each reply is tried at most once per call.
+    With the process's `presence`, its holder claims, and a reply claimed by a process that has
+    ended is sent at once instead of after the claim window."""
     guard, last = guard or Guard(), 0
+    claim = Claim(presence.holder if presence else "", ended_claimers(app.engine, presence, journal.sending_claimers,
+                                                                      now=app.clock()))
     while True:
         with Session(app.engine) as session:
-            ids = [row.id for row in journal.pending_outbound(session, limit=BATCH, now=app.clock(), after=last)]
+            ids = [row.id for row in journal.pending_outbound(session, limit=BATCH, now=app.clock(), after=last,
+                                                              ended=claim.ended)]
         if not ids:
             return
         last = ids[-1]
         try:
             with app.outbox.connection() as transport:
-                if not _send_batch(app, transport, ids, report, guard):
+                if not _send_batch(app, transport, ids, report, guard, claim):
                     return
         except DeliveryError as exc:  # no connection or no login: each due reply backs off like a refusal
             log.warning("outbox not reachable: %s", exc, extra={"event": "outbox_unreachable", "outbox": app.outbox.name})
             for outbound_id in ids:
-                _attempt(app, outbound_id, report, lambda row, exc=exc: _raise(exc))
+                _attempt(app, outbound_id, report, lambda row, exc=exc: _raise(exc), claim)
             return
         if (why := guard.reason_to_stop()):
             report.stopped = why
             return
 
 
-def _send_batch(app: App, transport: Transport, ids: list[int], report: CycleReport, guard: Guard) -> bool:
+def _send_batch(app: App, transport: Transport, ids: list[int], report: CycleReport, guard: Guard, claim: Claim) -> bool:
     """False when the batch ended early: the transport refused for now, or the job must stop."""
     for outbound_id in ids:
         outcome = _attempt(app, outbound_id, report,
-                           lambda row: transport.send(row.raw, to=row.to_addr, message_id=row.message_id))
+                           lambda row: transport.send(row.raw, to=row.to_addr, message_id=row.message_id), claim)
         if outcome == "deferred" or guard.reason_to_stop():
             return False
     return True
 
 
-def _attempt(app: App, outbound_id: int, report: CycleReport, send) -> str:
+def _attempt(app: App, outbound_id: int, report: CycleReport, send, claim: Claim) -> str:
     """Claim one reply (committed), hand it over outside any transaction, record the result.
     Returns "skipped" (not due any more), "sent", "deferred" or "failed"."""
     now = app.clock()
     with Session(app.engine, expire_on_commit=False) as session:  # the row is read after the commit
-        row = journal.claim_outbound(session, outbound_id=outbound_id, now=now, until=now + claim_window(app))
+        row = journal.claim_outbound(session, outbound_id=outbound_id, now=now, until=now + claim_window(app),
+                                     holder=claim.holder, ended=claim.ended)
         session.commit()
         if row is None:  # sent, deferred or claimed by another worker meanwhile
             return "skipped"
