@@ -125,8 +125,9 @@ the stated amounts when every invoice has one, else the invoices' open amounts."
 def _stated_whole(ins: Instruction, exact: list[PaymentRow]) -> PaymentRow | None:
     """The payment named only by its amount written beside the invoice ("88.901,12 TL havalemizi
     G1 faturasına", "48 699,93 euroa maksu kuuluu laskulle G1"): every invoice has its amount, one
-    payment alone has exactly that total unallocated, and none of it was allocated before (a
-    part of a larger payment is not told by its amount)."""
+    payment alone has exactly that total unallocated (of several, the one received on the day the
+    mail names), and none of it was allocated before (a part of a larger payment is not told by
+    its amount)."""
     if not ins.lines or any(line.amount is None for line in ins.lines) or len(exact) != 1:
         return None
     row = exact[0]
@@ -154,6 +155,8 @@ def _without_id(ins: Instruction, account_id: str, ledger: LedgerView) -> Paymen
         if len(open_pool) == 1 and exact == open_pool:
             evidence.append(Evidence("single_unallocated", "the account's only unallocated payment equals the invoices' open amount", ins.span, _describe(open_pool)))
             return PaymentChoice(open_pool[0], (), tuple(evidence))
+        if len(exact) > 1 and ins.paid_on:  # two payments of the amount: the day written tells them apart
+            exact = [p for p in exact if p.received_date == ins.paid_on] or exact
         if (whole := _stated_whole(ins, exact)) is not None:
             evidence.append(Evidence("stated_total", f"the amounts written beside the invoices add up to "
                                      f"{whole.payment_id}, received whole and still unallocated; no other payment",

@@ -61,6 +61,12 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     )
 
 
+def starts_with_month(text: str, at: int) -> bool:
+    """Whether the word at or after `at` (spaces skipped) is a month's name: "11. Dezember" is a day."""
+    word = re.match(r"\s*([^\W\d_]+)", text[at : at + 40])
+    return bool(word) and fold(word.group(1)).rstrip(".") in month_names()
+
+
 _CURRENCY_BEFORE = re.compile(r"(?:[$€£¥]|(?<![A-Za-z])[A-Z]{3})\s*$")
 
 

@@ -20,7 +20,7 @@ from datetime import date
 from bot.model import Amount, Instruction, InvoiceLine, Request, Span
 from bot.reading.amount_lines import amounts_on_invoices
 from bot.reading.amounts import find_amounts
-from bot.reading.dates import find_dates
+from bot.reading.dates import find_dates, starts_with_month
 from bot.reading.identifiers import FoundId, find_bare_invoice_numbers, find_ids, letter_prefix
 from bot.reading.phrases import is_negated, is_polite_request, pair_cuts
 from bot.reading.stance import hedge, is_about_allocation, is_status_question, withdrawn
@@ -63,13 +63,16 @@ class Unit:
 
 
 def _sentences(line: str) -> list[tuple[int, str]]:
-    """Split a line into sentences, not at abbreviations like "ref." or "Nr."; Japanese ones end at 。."""
+    """Split a line into sentences, not at abbreviations like "ref." or "Nr.", nor after the day of
+    a date ("am 11. Dezember", "den 2. December"); Japanese ones end at 。."""
     pieces, start = [], 0
     for m in re.finditer(r"[.!?](?=\s+[A-ZÀ-ÝÅÄÖ])|。|[!?](?=[\u3000-\u9fff])", line):
         # Only the word right before the stop matters; looking further back made a line of
         # "A. A. A. …" (every stop skipped) quadratic.
         word = re.search(r"(\w+)$", line[max(start, m.start() - 40) : m.start()]) if m.group() in ".!?" else None
         if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+            continue
+        if word and word.group(1).isdigit() and len(word.group(1)) <= 2 and starts_with_month(line, m.end()):
             continue
         pieces.append((start, line[start : m.end()]))
         start = m.end()
@@ -140,7 +143,7 @@ def _instruction(units: list[Unit], text: str) -> Instruction | None:
     payment_ids: list[str] = []
     for unit in units:
         per_invoice, payment = amounts_on_invoices(unit.text, unit.start, unit.amounts, unit.invoices,
-                                                   pay_at=unit.payment_word_at)
+                                                   pay_at=unit.payment_word_at, payments=unit.payments)
         payment_amounts.extend(payment)
         for inv in unit.invoices:
             if inv.value not in lines or (lines[inv.value].amount is None and inv.value in per_invoice):

@@ -30,7 +30,8 @@ _TOKENS = r"(?:\s+\S+){{0,{n}}}?\s*"
 # The stems of "allocate" itself, in every language: a sentence with one is about the allocation.
 _ALLOCATION_STEMS = ("allocat", "appl", "assign", "koppla", "fördel", "alloker", "fordel", "zuordn", "zuweis",
                      "zugeordn", "verbuch", "affect", "imput", "asign", "aplic", "assegn", "abbin", "aloc",
-                     "atribu", "toewij", "koppel", "przypis", "rozlicz", "přiřa", "zaúčt", "kohdist", "mahsup",
+                     "atribu", "toewij", "koppel", "toegewez", "afletter", "afgeletter", "gekoppel", "verreken",
+                     "afboek", "afgeboek", "wegboek", "ingeboek", "verrechn", "przypis", "rozlicz", "přiřa", "zaúčt", "kohdist", "mahsup",
                      "eşleştir", "分配", "核销", "核銷", "充当", "消込", "割り当", "割当")
 
 
@@ -82,7 +83,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "verb_before": re.compile(rf"(?:{verbs}){_TOKENS.format(n=4)}(?:{_words(NEGATORS_AFTER_VERB)})", flags),
         "cjk": re.compile(rf"(?:{cjk_negators})[^。！？.!?]{{0,20}}?(?:{cjk_verbs})"
                           rf"|(?:{cjk_verbs})[^。！？.!?]{{0,8}}?(?:{_alternatives(NEGATORS_JA)})", flags),
-        "state_after": re.compile(rf"\S*{_TOKENS.format(n=4)}(?:{_stems()})", flags),
+        "state_after": re.compile(rf"\S*{_TOKENS.format(n=4)}(?P<word>(?:{_stems()})[^\W\d_]*)", flags),
         "yet_beside": re.compile(rf"\s+(?:{_words(YET_WORDS)})", flags),
         "yet_before": re.compile(rf"(?:{_words(YET_WORDS)})\s+$", flags),
         "word": re.compile(r"[^\W\d_]+"),
@@ -238,6 +239,16 @@ def hedge(text: str, *, about_allocation: bool) -> Range | None:
 
 def _states(text: str, end: int) -> bool:
     """Whether the negator ending at `end` tells what has not happened ("n'a pas encore été
-    affecté", "has not yet been applied"): a word of allocating follows that is no verb asking."""
+    affecté", "has not yet been applied"): a word of allocating follows that is no verb asking
+    ("zuordnen", "afboeken": the verb itself, put off)."""
     p = _patterns()
-    return bool(p["state_after"].match(text, end)) and not p["verb_after"].match(text, end)
+    state = p["state_after"].match(text, end)
+    if state is None or p["verb_after"].match(text, end):
+        return False
+    # "noch nicht der Rechnung G1 zuordnen" asks to wait; "noch nicht zugeordnet" tells a state
+    return state.group("word").lower() not in _asking_words()
+
+
+@lru_cache(maxsize=1)
+def _asking_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in ALLOCATION_VERBS if " " not in w)

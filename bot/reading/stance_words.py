@@ -56,40 +56,46 @@ ALLOCATION_VERBS: tuple[str, ...] = (
     "fordel", "fordele", "fordeles", "allokér", "alloker", "allokere", "bogfør", "bogføre", "bogføres",
     "placér", "placer", "placere", "knyt", "knytte", "knytt", "anvend", "anvende", "brug", "bruge", "bruk",
     "bruke", "udlign", "udligne", "afstem", "bokfør", "bokføre", "bokføres", "plasser", "plassere", "avregn",
-    "avregne", "koble", "registrer", "registrere",
+    "avregne", "koble", "registrer", "registrere", "stämma av", "kvitta", "pricka av", "modregne", "modregn",
+    "afstemme", "utligne", "utlign", "motregne",
     # de
     "zuordnen", "zuweisen", "buchen", "verbuchen", "verrechnen", "ausgleichen", "anwenden", "verwenden",
     "ordnen", "weisen", "buche", "verbuche", "zugeordnet werden", "gebucht werden", "verbucht werden",
-    "verrechnet werden", "zugewiesen werden", "zuzuordnen", "zu buchen", "zu verbuchen",
+    "verrechnet werden", "zugewiesen werden", "zuzuordnen", "zu buchen", "zu verbuchen", "anrechnen", "ausbuchen",
+    "abgleichen", "verrechne",
     # fr
     "affecter", "affectez", "imputer", "imputez", "appliquer", "appliquez", "allouer", "allouez", "lettrer",
     "lettrez", "attribuer", "attribuez", "utiliser", "utilisez", "rapprocher", "rapprochez", "enregistrer",
     "enregistrez", "procéder", "procédez", "être affecté", "être imputé", "être appliqué",
+    "solder", "soldez", "compenser", "compensez",
     # es
     "aplicar", "apliquen", "aplique", "asignar", "asignen", "asigne", "imputar", "imputen", "impute",
     "conciliar", "concilien", "utilizar", "utilicen", "utilice", "usar", "usen", "registrar", "registren",
     "proceder", "procedan", "aplíquenlo", "aplíquelo", "aplicarlo", "asígnenlo", "asígnelo", "asignarlo",
-    "impútenlo", "impútelo", "imputarlo",
+    "impútenlo", "impútelo", "imputarlo", "compensar", "compensen", "compense", "saldar", "salden", "liquidar",
     # it
     "applicare", "applicate", "applichi", "abbinare", "abbinate", "abbini", "imputare", "imputate", "imputi",
     "assegnare", "assegnate", "assegni", "allocare", "allocate", "allochi", "associare", "associate",
     "registrare", "registrate", "procedere", "procedete", "utilizzare", "utilizzate", "usate",
+    "compensare", "compensate", "saldare", "saldate",
     # pt
     "aloquem", "aloque", "alocar", "apliquem", "atribuir", "atribua", "atribuam", "associar", "associe",
     "associem", "lançar", "lance", "lancem", "use", "usem", "utilize", "utilizem", "baixar", "baixem",
-    "prossigam", "prossiga",
+    "prossigam", "prossiga", "dar baixa", "compensar", "compensem", "quitar", "quitem",
     # nl
     "toewijzen", "wijs", "wijst", "koppelen", "koppel", "boeken", "boek", "verrekenen", "verreken",
-    "afletteren", "toepassen", "gebruiken", "gebruik", "verwerken", "verwerk", "toekennen",
+    "afletteren", "toepassen", "gebruiken", "gebruik", "verwerken", "verwerk", "toekennen", "afboeken", "afboek",
+    "wegboeken", "inboeken", "letter", "afletter", "wegstrepen", "toe te wijzen", "te verrekenen", "te koppelen",
+    "te boeken", "af te boeken", "af te letteren", "in te boeken", "in mindering brengen", "in mindering te brengen",
     # pl
     "przypisać", "przypisywać", "przypiszcie", "przypisujcie", "przypisz", "przypisuj", "zaksięgować",
     "zaksięgujcie", "księgować", "księgujcie", "rozliczyć", "rozliczać", "rozliczcie", "rozliczajcie",
     "przyporządkować", "zaliczyć", "zaliczać", "zaliczcie", "użyć", "używać", "użyjcie", "przypisywanie",
-    "księgowanie", "rozliczanie",
+    "księgowanie", "rozliczanie", "sparować", "sparujcie",
     # cs
     "přiřadit", "přiřaďte", "přiřazovat", "přiřazujte", "zaúčtovat", "zaúčtujte", "účtovat", "účtujte",
     "spárovat", "spárujte", "párovat", "párujte", "použít", "použijte", "používat", "uplatnit", "uplatněte",
-    "započítat", "započtěte", "započítejte",
+    "započítat", "započtěte", "započítejte", "započíst",
     # fi (the connegative after älkää/älä/ei: "älkää kohdistako", "ei saa kohdistaa")
     "kohdista", "kohdistako", "kohdistaa", "kohdistakaa", "kirjatko", "kirjatkaa", "kirjata", "käyttäkö",
     "käyttää", "käyttäkää", "täsmäyttäkö", "täsmäyttää", "hyvittäkö", "hyvittää", "saa kohdistaa",

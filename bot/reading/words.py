@@ -27,8 +27,12 @@ PAYMENT_WORDS: tuple[str, ...] = (
     "pagamento", "bonifico", "versamento", "versato", "abbiamo pagato",
     # pt
     "transferência",
-    # nl
-    "overboeking", "storting", "overgemaakt", "overgeboekt",
+    # nl (Flemish "overschrijving" is a transfer; "betaald" alone is left out, as "paid" is)
+    "overboeking", "storting", "overgemaakt", "overgeboekt", "overschrijving", "overgeschreven", "deelbetaling",
+    "aanbetaling", "hebben betaald", "heb betaald", "heeft betaald", "betaalden", "wij betaalden",
+    # part and advance payments are payments too ("Teilzahlung", "acompte", "delbetalning")
+    "teilzahlung", "anzahlung", "abschlagszahlung", "restzahlung", "acompte", "acconto", "delbetalning",
+    "avbetalning", "delbetaling",
     # pl
     "płatnoś", "platnos", "wpłat", "przelew", "przelal", "przelał", "zapłaciliśmy", "wpłacil", "wpłacił",
     # ja
@@ -55,14 +59,21 @@ UNALLOCATED_WORDS: tuple[str, ...] = (
 # A question that opens with one of these and names an allocation verb is a polite request
 # ("Could you apply …?"), not a question about the state of an invoice.
 REQUEST_OPENERS: tuple[str, ...] = (
-    "could you", "can you", "would you", "will you", "could we ask you",
+    "could you", "can you", "would you", "will you", "could we ask you", "is it possible to", "would it be possible",
+    "may we ask you", "may i ask you",
     "kan ni", "kunde ni", "skulle ni", "kan du", "kunde du",
     "könnten sie", "können sie", "würden sie", "könntet ihr", "könnt ihr", "kannst du",
     "pourriez-vous", "pouvez-vous", "pourrais-tu", "peux-tu", "pourriez vous", "pouvez vous",
     "podrían", "podrian", "pueden", "podría", "podria", "puede usted",
     "potreste", "potete", "potrebbe", "potresti",
     "poderiam", "podem", "poderia", "pode",
-    "kunt u", "kunnen jullie", "zou u", "zouden jullie", "wilt u", "willen jullie",
+    "kunt u", "kunnen jullie", "zou u", "zouden jullie", "wilt u", "willen jullie", "kan je", "kun je", "kan u",
+    "zoudt u", "zou je", "wil je", "mag ik u vragen", "is het mogelijk", "zou het mogelijk zijn",
+    "wäre es möglich", "ist es möglich", "dürfen wir sie bitten", "darf ich sie bitten",
+    "serait-il possible", "est-il possible", "serait-ce possible", "sería posible", "es posible",
+    "sarebbe possibile", "è possibile", "seria possível", "é possível", "podiam",
+    "går det att", "är det möjligt att", "er det muligt at", "er det mulig å", "czy można", "czy byłoby możliwe",
+    "bylo by možné", "je možné", "olisiko mahdollista",
     "kan i", "kunne i", "vil i", "vil du", "kunne du", "kan dere", "kunne dere", "vil dere",
     "czy mogą", "czy mogliby", "czy moglibyście", "czy może", "czy mogłaby", "czy mógłby",
     "いただけますか", "いただけませんか", "頂けますか", "頂けませんか", "くださいますか", "お願いできますか",
@@ -71,19 +82,26 @@ REQUEST_OPENERS: tuple[str, ...] = (
 )
 
 ALLOCATE_VERBS: tuple[str, ...] = (
-    "apply", "allocate", "assign", "match", "post", "book", "put", "use", "reconcile", "set",
+    "apply", "allocate", "assign", "match", "post", "book", "put", "use", "reconcile", "set", "applying",
+    "allocating", "assigning", "offset", "settle", "credit", "clear",
     "koppla", "fördela", "allokera", "lägga", "boka", "avräkna", "matcha", "applicera", "använda", "placera",
-    "føre", "plassere",
-    "zuordnen", "zuweisen", "verbuchen", "buchen", "verrechnen", "ausgleichen", "anwenden",
-    "affecter", "imputer", "allouer", "appliquer", "lettrer", "rapprocher", "attribuer", "utiliser",
-    "aplicar", "asignar", "imputar", "conciliar", "utilizar",
-    "abbinare", "imputare", "assegnare", "allocare", "applicare", "associare", "registrare",
-    "alocar", "atribuir", "associar", "lançar",
-    "toewijzen", "toekennen", "koppelen", "boeken", "verrekenen", "afletteren", "toepassen",
+    "føre", "plassere", "stämma av", "stäm av", "kvitta", "pricka av", "bokföra", "avregne", "utligne", "motregne",
+    "modregne", "afstemme",
+    "zuordnen", "zuweisen", "verbuchen", "buchen", "verrechnen", "ausgleichen", "anwenden", "anrechnen",
+    "ausbuchen", "abgleichen", "zuzuordnen",
+    "affecter", "imputer", "allouer", "appliquer", "lettrer", "rapprocher", "attribuer", "utiliser", "solder",
+    "compenser",
+    "aplicar", "asignar", "imputar", "conciliar", "utilizar", "compensar", "saldar", "liquidar",
+    "abbinare", "imputare", "assegnare", "allocare", "applicare", "associare", "registrare", "compensare", "saldare",
+    "alocar", "atribuir", "associar", "lançar", "baixar", "dar baixa", "quitar",
+    "toewijzen", "toekennen", "koppelen", "boeken", "verrekenen", "afletteren", "toepassen", "afboeken", "inboeken",
+    "wegboeken", "verwerken", "wegstrepen", "in mindering", "toe te wijzen", "toe te kennen", "af te letteren",
+    "af te boeken", "in te boeken",
     "fordele", "allokere", "bogføre", "placere", "knytte", "anvende", "udligne",
-    "przypisać", "przypisac", "zaksięgować", "rozliczyć", "przyporządkować", "zaliczyć",
+    "przypisać", "przypisac", "zaksięgować", "rozliczyć", "przyporządkować", "zaliczyć", "sparować",
     "充当", "消込", "割り当て", "割当",
     "přiřadit", "přiřaďte", "přiřadili", "spárovat", "spárujte", "zaúčtovat", "zaúčtujte", "použít", "použijte",
+    "započíst", "započítat", "täsmäyt", "kuitata", "hyvit", "işle",
     "ata", "eşleştir", "mahsup", "uygula", "kapat", "kohdist", "kirjat", "分配", "核销", "核銷", "冲销", "匹配",
     "抵扣",
 )
@@ -171,4 +189,30 @@ FORWARD_HOLD_WORDS: tuple[str, ...] = (
     "ter info", "ter informatie", "ter kennisname", "al gedaan", "al verwerkt", "wachten", "negeren", "niet",
     "do wiadomości", "dla informacji", "już", "czekać", "nie",
     "ご参考", "参考", "済み", "済", "既に", "すでに", "保留", "不要",
+)
+
+# A part of a payment: "500,00 EUR of payment PY…", "€ 500 van betaling PY…", "500 € du paiement PY…"
+# (written before the payment; amount_lines.py).
+PART_OF_WORDS: tuple[str, ...] = (
+    "of", "from", "out of", "van", "uit", "von", "aus", "de", "du", "del", "dal", "dalla", "do", "da", "di", "av",
+    "af", "fra", "från", "z", "ze",
+)
+# The payment as the source of what follows: "From payment PY…, please allocate 500 EUR to G1",
+# "Van betaling PY… graag € 500 afletteren op G1", "Sur le paiement PY…, merci d'affecter 500 €".
+SOURCE_WORDS: tuple[str, ...] = (
+    "from", "out of", "van", "uit", "von", "aus", "sur", "du", "del", "dal", "dalla", "do", "da", "av", "af", "fra",
+    "från", "z", "ze",
+)
+# What stands between the payment and its own amount: "payment PY… of 1.000 EUR", "betaling van",
+# "Zahlung über", "paiement d'un montant de", "pago por importe de".
+AMOUNT_OF_WORDS: tuple[str, ...] = (
+    "of", "for", "in the amount of", "amounting to", "totalling", "van", "ter waarde van", "ter hoogte van", "groot",
+    "von", "über", "in höhe von", "de", "d'un montant de", "du montant de", "pour un montant de", "à hauteur de",
+    "por", "por importe de", "por valor de", "di", "dell'importo di", "da", "no valor de", "på", "om", "na",
+    "na kwotę", "w kwocie", "ve výši", "v hodnotě", "tutarında", "av", "af",
+)
+# Between an invoice and the amount that goes on it, in prose: "la facture G1 pour 500 €",
+# "la factura G1 por 500 €", "invoice G1 for 500 EUR", "factuur G1 voor € 500".
+INVOICE_AMOUNT_LINKS: tuple[str, ...] = (
+    "for", "pour", "por", "per", "für", "voor", "för", "på", "za",
 )
