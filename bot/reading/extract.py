@@ -24,7 +24,7 @@ from bot.reading.dates import find_dates, starts_with_month
 from bot.reading.identifiers import FoundId, find_bare_invoice_numbers, find_ids, letter_prefix
 from bot.reading.phrases import is_negated, is_polite_request, pair_cuts
 from bot.reading.stance import hedge, is_about_allocation, is_status_question, withdrawn
-from bot.reading.words import PAYMENT_WORDS, UNALLOCATED_WORDS, word_regex
+from bot.reading.words import PAYMENT_WORDS, UNALLOCATED_WORDS, paid_regex, word_regex
 
 _ABBREVIATIONS = {"ref", "réf", "nr", "no", "núm", "vgl", "ca", "inkl", "exkl", "bzw", "dvs", "etc", "tel", "id", "st"}
 
@@ -113,6 +113,7 @@ def _read_unit(unit: Unit, *, invoice_pattern: str, payment_pattern: str, sent: 
         Amount(a.value, a.currency, unit.span(a.start, a.end), a.symbol) for a in find_amounts(masked) if a.value > 0
     ]
     marks = [m.start() for m in word_regex(PAYMENT_WORDS + UNALLOCATED_WORDS).finditer(text)]
+    marks += [m.end() - len(m.group().split()[-1]) for m in paid_regex().finditer(text)]  # at "betaald"
     marks += [f.start for f in unit.payments + unit.withdrawn_payments]
     unit.payment_word_at = min(marks) if marks else None
 

@@ -216,3 +216,20 @@ AMOUNT_OF_WORDS: tuple[str, ...] = (
 INVOICE_AMOUNT_LINKS: tuple[str, ...] = (
     "for", "pour", "por", "per", "für", "voor", "för", "på", "za",
 )
+
+# The perfect tense puts words between its auxiliary and "paid" ("Wij hebben op 3 december € 500
+# betaald", "Wir haben die Rechnung gestern bezahlt"): a payment of ours, unless a negator stands
+# between. "De factuur is betaald" (a state) has no such auxiliary and is no payment named.
+PAID_AUXILIARIES: tuple[str, ...] = ("hebben", "heb", "hebt", "heeft", "haben", "habe", "hat", "har", "have", "has")
+PAID_PARTICIPLES: tuple[str, ...] = ("betaald", "bezahlt", "beglichen", "betalt", "paid", "voldaan")
+PAID_GAP_NEGATORS: tuple[str, ...] = ("niet", "nog", "nicht", "noch", "kein", "keine", "geen", "not", "never", "nooit",
+                                      "ikke", "inte", "ej", "aldrig")
+
+
+@lru_cache(maxsize=1)
+def paid_regex() -> re.Pattern[str]:
+    """Auxiliary, at most ten other words, participle: "hebben wij op 3 december € 500 betaald"."""
+    aux, part = "|".join(PAID_AUXILIARIES), "|".join(PAID_PARTICIPLES)
+    negator = "|".join(PAID_GAP_NEGATORS)
+    return re.compile(rf"(?<![^\W\d_])(?:{aux})(?:\s+(?!(?:{negator})(?!\S))\S+){{0,10}}?\s+(?:{part})(?![^\W\d_])",
+                      re.IGNORECASE)
