@@ -61,14 +61,15 @@ def _mentions(text: str, payments: list[Found]) -> list[tuple[int, int]]:
     ids = sorted(payments, key=lambda f: f.start)
     for m in word_regex(PAYMENT_WORDS).finditer(text):
         end = m.end() + len(re.match(r"[^\W\d_]*", text[m.end():]).group())  # the whole word
-        follows = next((f for f in ids if f.start >= end and _patterns()["id_after_word"].fullmatch(text, end, f.start)),
-                       None)
+        gap = _patterns()["id_after_word"]
+        follows = next((f for f in ids if f.start >= end and gap.fullmatch(text, end, f.start)), None)
         found.append((m.start(), follows.end if follows else end))
     found += [(f.start, f.end) for f in ids if not any(s <= f.start < e for s, e in found)]
     return sorted(found)
 
 
-def _parts(text: str, start: int, amounts: list[Amount], invoices: list[Found], payments: list[Found]) -> dict[str, Amount]:
+def _parts(text: str, start: int, amounts: list[Amount], invoices: list[Found],
+           payments: list[Found]) -> dict[str, Amount]:
     """The amounts written as a part of the payment, each on the first invoice named after it."""
     p = _patterns()
     mentions = _mentions(text, payments)

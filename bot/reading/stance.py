@@ -30,8 +30,8 @@ _TOKENS = r"(?:\s+\S+){{0,{n}}}?\s*"
 # The stems of "allocate" itself, in every language: a sentence with one is about the allocation.
 _ALLOCATION_STEMS = ("allocat", "appl", "assign", "koppla", "fördel", "alloker", "fordel", "zuordn", "zuweis",
                      "zugeordn", "verbuch", "affect", "imput", "asign", "aplic", "assegn", "abbin", "aloc",
-                     "atribu", "toewij", "koppel", "toegewez", "afletter", "afgeletter", "gekoppel", "verreken",
-                     "afboek", "afgeboek", "wegboek", "ingeboek", "verrechn", "przypis", "rozlicz", "přiřa", "zaúčt", "kohdist", "mahsup",
+                     "atribu", "toewij", "koppel", "toegewez", "afletter", "afgeletter", "gekoppel",
+                     "verreken", "afboek", "afgeboek", "wegboek", "ingeboek", "verrechn", "przypis", "rozlicz", "přiřa", "zaúčt", "kohdist", "mahsup",
                      "eşleştir", "分配", "核销", "核銷", "充当", "消込", "割り当", "割当")
 
 

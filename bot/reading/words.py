@@ -222,8 +222,8 @@ INVOICE_AMOUNT_LINKS: tuple[str, ...] = (
 # between. "De factuur is betaald" (a state) has no such auxiliary and is no payment named.
 PAID_AUXILIARIES: tuple[str, ...] = ("hebben", "heb", "hebt", "heeft", "haben", "habe", "hat", "har", "have", "has")
 PAID_PARTICIPLES: tuple[str, ...] = ("betaald", "bezahlt", "beglichen", "betalt", "paid", "voldaan")
-PAID_GAP_NEGATORS: tuple[str, ...] = ("niet", "nog", "nicht", "noch", "kein", "keine", "geen", "not", "never", "nooit",
-                                      "ikke", "inte", "ej", "aldrig")
+PAID_GAP_NEGATORS: tuple[str, ...] = ("niet", "nog", "nicht", "noch", "kein", "keine", "geen", "not", "never",
+                                      "nooit", "ikke", "inte", "ej", "aldrig")
 
 
 @lru_cache(maxsize=1)

@@ -761,13 +761,40 @@ def person_message(text: str, fill: dict, opts: dict, greet: str, signature: str
     return msg
 
 
+def fresh_folders(out: Path) -> None:
+    """An empty ledger/ and mail/ under `out` (expected.jsonl is written over)."""
+    for sub in ("ledger", "mail"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+        (out / sub).mkdir(parents=True, exist_ok=True)
+
+
+def seal(msg: EmailMessage, rng: random.Random) -> None:
+    """MIME-Version on the top part only, and boundaries from the seed: the same bytes each build."""
+    for i, part in enumerate(msg.walk()):
+        if part is not msg:
+            del part["MIME-Version"]
+        if part.is_multipart():
+            part.set_boundary(f"{'0' * 12}{rng.getrandbits(64):016x}{i}")
+
+
+def write_ledger(out: Path, accounts: dict, invoices: list, payments: list, expected: list[dict]) -> None:
+    """The ledger CSVs of `accounts` (with their contacts), the invoices and payments, and expected.jsonl."""
+    tables = {"accounts": [list(a[:4]) for a in accounts.values()],
+              "contacts": [[a[0], f"{local}@{a[4]}", name, role] for a in accounts.values()
+                           for local, name, role, _ in a[5]],
+              "invoices": invoices, "payments": payments}
+    for stem, rows in tables.items():
+        with (out / "ledger" / f"{stem}.csv").open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows([LEDGER_COLUMNS[stem].split(), *rows])
+    (out / "expected.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in expected),
+                                        encoding="utf-8")
+
+
 def build(out: Path = OUT) -> Counter:
     """Write the corpus; the number of cases by (kind, language)."""
     rng = random.Random(SEED)
     ids = FormIds(rng)
-    for sub in ("ledger", "mail"):
-        shutil.rmtree(out / sub, ignore_errors=True)
-        (out / sub).mkdir(parents=True, exist_ok=True)
+    fresh_folders(out)
 
     invoices, payments, expected = [], [], []
     rotation = dict.fromkeys(ACCOUNTS, 0)
@@ -811,11 +838,7 @@ def build(out: Path = OUT) -> Counter:
             msg = person_message(text, fill, opts, L["greet"][n % len(L["greet"])], signature, n)
             mid = message_id(rng, domain, n)
         stamp(msg, sender, subject, when, mid, rng)
-        for i, part in enumerate(msg.walk()):
-            if part is not msg:
-                del part["MIME-Version"]
-            if part.is_multipart():
-                part.set_boundary(f"{'0' * 12}{rng.getrandbits(64):016x}{i}")
+        seal(msg, rng)
         file_name = f"{n:04d}.eml"
         (out / "mail" / file_name).write_bytes(msg.as_bytes())
 
@@ -826,15 +849,7 @@ def build(out: Path = OUT) -> Counter:
                          "note": f"[{key}] {opts.get('cal', '')} {opts.get('n', '')}".replace("  ", " ").strip(),
                          "lang": lang})
 
-    tables = {"accounts": [list(a[:4]) for a in ACCOUNTS.values()],
-              "contacts": [[a[0], f"{local}@{a[4]}", name, role] for a in ACCOUNTS.values()
-                           for local, name, role, _ in a[5]],
-              "invoices": invoices, "payments": payments}
-    for stem, rows in tables.items():
-        with (out / "ledger" / f"{stem}.csv").open("w", encoding="utf-8", newline="") as f:
-            csv.writer(f, lineterminator="\n").writerows([LEDGER_COLUMNS[stem].split(), *rows])
-    (out / "expected.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in expected),
-                                        encoding="utf-8")
+    write_ledger(out, ACCOUNTS, invoices, payments, expected)
     return Counter((e["kind"], e["lang"]) for e in expected)
 
 

@@ -22,15 +22,13 @@ Every case has its own payment(s) and invoices; a case that names no payment id 
 payment of the account on the same day, of another amount: only the amount can tell them apart.
 Payments are received 1–12 December 2026 (days that read as a month too, and whose swapped
 reading is an earlier day of the year) or in the first days of January 2027, and the mail is sent
-from 11 January 2027: a date written without its year is one of last year. Accounts, languages, ids, message ids and MIME building come from build_unseen_forms.py
-and build_unseen_words.py (run as a script, this folder is on sys.path).
+from 11 January 2027: a date written without its year is one of last year. Accounts, languages,
+ids, message ids and MIME building come from build_unseen_forms.py and build_unseen_words.py (run
+as a script, this folder is on sys.path).
 """
 from __future__ import annotations
 
-import csv
-import json
 import random
-import shutil
 import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -38,7 +36,7 @@ from decimal import Decimal
 from email.headerregistry import Address
 from pathlib import Path
 
-from build_unseen_forms import ACCOUNTS, LEDGER_COLUMNS, FormIds, person_message, stamp, written
+from build_unseen_forms import ACCOUNTS, FormIds, fresh_folders, person_message, seal, stamp, write_ledger, written
 from build_unseen_words import LANGS, message_id
 
 OUT = Path(__file__).resolve().parent / "unseen_usage"
@@ -54,14 +52,17 @@ MONTHS = {
 }
 # Ways a day is written, by account key or language: {d} {dd} day, {m} {mm} month, {mon} its name.
 DATES = {
-    "en-us": ("{mon} {d}, {y}", "{mm}/{dd}/{y}", "{mon} {d}"), "en-gb": ("{d} {mon} {y}", "{dd}/{mm}/{y}", "{d} {mon}"),
+    "en-us": ("{mon} {d}, {y}", "{mm}/{dd}/{y}", "{mon} {d}"),
+    "en-gb": ("{d} {mon} {y}", "{dd}/{mm}/{y}", "{d} {mon}"),
     "nl": ("{d} {mon} {y}", "{dd}-{mm}-{y}", "{d} {mon}", "{d}-{m}-{y}"),
-    "de": ("{d}. {mon} {y}", "{dd}.{mm}.{y}", "{d}. {mon}", "{d}.{m}."), "fr": ("{d} {mon} {y}", "{dd}/{mm}/{y}", "{d} {mon}"),
-    "es": ("{d} de {mon} de {y}", "{dd}/{mm}/{y}", "{d} de {mon}"), "it": ("{d} {mon} {y}", "{dd}/{mm}/{y}", "{d} {mon}"),
-    "pt": ("{d} de {mon} de {y}", "{dd}/{mm}/{y}", "{d} de {mon}"), "sv": ("{d} {mon} {y}", "{y}-{mm}-{dd}", "{d} {mon}"),
-    "da": ("{d}. {mon} {y}", "{dd}.{mm}.{y}", "{d}. {mon}"), "nb": ("{d}. {mon} {y}", "{dd}.{mm}.{y}", "{d}. {mon}"),
-    "pl": ("{d} {mon} {y}", "{dd}.{mm}.{y}", "{d} {mon}"), "cs": ("{d}. {mon} {y}", "{d}. {m}. {y}", "{d}. {mon}"),
-    "fi": ("{d}. {mon} {y}", "{d}.{m}.{y}", "{d}. {mon}"), "tr": ("{d} {mon} {y}", "{dd}.{mm}.{y}", "{d} {mon}"),
+    "de": ("{d}. {mon} {y}", "{dd}.{mm}.{y}", "{d}. {mon}", "{d}.{m}."),
+    "fr": ("{d} {mon} {y}", "{dd}/{mm}/{y}", "{d} {mon}"), "it": ("{d} {mon} {y}", "{dd}/{mm}/{y}", "{d} {mon}"),
+    "es": ("{d} de {mon} de {y}", "{dd}/{mm}/{y}", "{d} de {mon}"),
+    "pt": ("{d} de {mon} de {y}", "{dd}/{mm}/{y}", "{d} de {mon}"),
+    "sv": ("{d} {mon} {y}", "{y}-{mm}-{dd}", "{d} {mon}"), "da": ("{d}. {mon} {y}", "{dd}.{mm}.{y}", "{d}. {mon}"),
+    "nb": ("{d}. {mon} {y}", "{dd}.{mm}.{y}", "{d}. {mon}"), "pl": ("{d} {mon} {y}", "{dd}.{mm}.{y}", "{d} {mon}"),
+    "cs": ("{d}. {mon} {y}", "{d}. {m}. {y}", "{d}. {mon}"), "fi": ("{d}. {mon} {y}", "{d}.{m}.{y}", "{d}. {mon}"),
+    "tr": ("{d} {mon} {y}", "{dd}.{mm}.{y}", "{d} {mon}"),
     "ja": ("{y}年{m}月{d}日", "{m}月{d}日", "{y}/{mm}/{dd}"), "zh": ("{y}年{m}月{d}日", "{m}月{d}日", "{y}-{mm}-{dd}"),
 }
 
@@ -256,7 +257,8 @@ CASES: list[tuple] = [
 # --------------------------------------------------------------------------- building
 
 
-def case_ledger(ids: FormIds, currency: str, opts: dict, received: date, decoy: bool) -> tuple[dict, list, list, list]:
+def case_ledger(ids: FormIds, currency: str, opts: dict, received: date,
+                decoy: bool) -> tuple[dict, list, list, list]:
     """(values for the text, payments [(id, amount, day)], invoices [(number, open amount)], the
     allocations that are right if the case is applied)."""
     v: dict = {"P": ids.payment(), "H": ids.invoice()}
@@ -292,9 +294,7 @@ def build(out: Path = OUT) -> Counter:
     """Write the corpus; the number of cases by (kind, language)."""
     rng = random.Random(SEED)
     ids = FormIds(rng)
-    for sub in ("ledger", "mail"):
-        shutil.rmtree(out / sub, ignore_errors=True)
-        (out / sub).mkdir(parents=True, exist_ok=True)
+    fresh_folders(out)
     invoices, payments, expected = [], [], []
     rotation = dict.fromkeys(ACCOUNTS, 0)
     start = datetime(2027, 1, 11, 7, 40, tzinfo=UTC)
@@ -326,11 +326,7 @@ def build(out: Path = OUT) -> Counter:
         msg = person_message(text, fill, opts, L["greet"][n % len(L["greet"])], signature, n)
         mid = message_id(rng, domain, n)
         stamp(msg, sender, subject, when, mid, rng)
-        for i, part in enumerate(msg.walk()):
-            if part is not msg:
-                del part["MIME-Version"]
-            if part.is_multipart():
-                part.set_boundary(f"{'0' * 12}{rng.getrandbits(64):016x}{i}")
+        seal(msg, rng)
         file_name = f"{n:04d}.eml"
         (out / "mail" / file_name).write_bytes(msg.as_bytes())
         allocations = ([{"payment_id": p, "invoice_number": g, "amount": f"{a:.2f}", "currency": currency}
@@ -339,15 +335,7 @@ def build(out: Path = OUT) -> Counter:
                          "sender": sender.addr_spec, "allocations": allocations,
                          "note": f"[{key}] {opts.get('n', '')}".strip(), "lang": lang, "text": text})
 
-    tables = {"accounts": [list(a[:4]) for a in ACCOUNTS.values()],
-              "contacts": [[a[0], f"{local}@{a[4]}", name, role] for a in ACCOUNTS.values()
-                           for local, name, role, _ in a[5]],
-              "invoices": invoices, "payments": payments}
-    for stem, rows in tables.items():
-        with (out / "ledger" / f"{stem}.csv").open("w", encoding="utf-8", newline="") as f:
-            csv.writer(f, lineterminator="\n").writerows([LEDGER_COLUMNS[stem].split(), *rows])
-    (out / "expected.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in expected),
-                                        encoding="utf-8")
+    write_ledger(out, ACCOUNTS, invoices, payments, expected)
     return Counter((e["kind"], e["lang"]) for e in expected)
 
 

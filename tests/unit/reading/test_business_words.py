@@ -55,7 +55,8 @@ def test_a_question_about_the_state_is_no_request(text: str) -> None:
 
 
 def test_a_state_told_with_a_participle_does_not_hold() -> None:
-    request = _read(f"Ik zie dat onze betaling {P} nog niet is toegewezen. Kunt u deze alsnog op factuur {G} boeken?")
+    request = _read(f"Ik zie dat onze betaling {P} nog niet is toegewezen. "
+                    f"Kunt u deze alsnog op factuur {G} boeken?")
     assert not request.hedges and [ins.lines[0].invoice_number for ins in request.instructions] == [G]
 
 
