@@ -20,8 +20,10 @@ demo: setup
 services:
 	bash scripts/services.sh
 
+# Two pytest-xdist workers (the machines have two cores); --dist loadgroup keeps the tests of an
+# xdist_group (tests/reliability: worker processes SIGKILLed) on one worker, one at a time.
 test: setup services
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 clean:
 	rm -rf var .pytest_cache

@@ -18,10 +18,12 @@ import threading
 import os
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -312,10 +314,41 @@ def engines() -> Iterator[list[Engine]]:
         engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest revision, once per session (per xdist worker):
+    copied into a test's tmp_path instead of running every migration again for each test.
+    Migrating from nothing is still exercised by the CLI, corpus and reliability tests, which
+    start on files of their own, and on PostgreSQL by `postgres_url`."""
+    path = tmp_path_factory.mktemp("migrated-sqlite") / "allocbot.db"
+    eng = make_engine(f"sqlite:///{path}")
+    try:
+        migrate(eng)
+    finally:
+        eng.dispose()
+    with closing(sqlite3.connect(path)) as conn:  # the WAL into the main file: one file to copy
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    return path
+
+
+def from_migrated(database_url: str, request: pytest.FixtureRequest) -> str:
+    """The test's SQLite file made a copy of `migrated_sqlite` unless it exists already (a
+    PostgreSQL URL is left as it is: its session database is migrated once)."""
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        target = Path(parsed.database)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite"), target)
+    return database_url
+
+
 @pytest.fixture
-def engine(database_url: str, engines: list[Engine]) -> Engine:
+def engine(database_url: str, engines: list[Engine], request: pytest.FixtureRequest) -> Engine:
     """A migrated engine on the test's database."""
-    eng = make_engine(database_url)
+    eng = make_engine(from_migrated(database_url, request))
     migrate(eng)
     engines.append(eng)
     return eng
@@ -418,18 +451,18 @@ class BotWorld:
 
 
 @pytest.fixture
-def world(database_url: str, tmp_path: Path, engines: list[Engine]) -> BotWorld:
+def world(database_url: str, tmp_path: Path, engines: list[Engine], request: pytest.FixtureRequest) -> BotWorld:
     """The standard ledger imported, an empty Maildir and outbox; add mail and run cycles."""
-    w = BotWorld(root=tmp_path, database_url=database_url, engines=engines)
+    w = BotWorld(root=tmp_path, database_url=from_migrated(database_url, request), engines=engines)
     w.import_ledger()
     return w
 
 
 @pytest.fixture
-def make_world(database_url: str, tmp_path: Path, engines: list[Engine]):
+def make_world(database_url: str, tmp_path: Path, engines: list[Engine], request: pytest.FixtureRequest):
     """For tests that need their own outbox adapter or settings: make_world(outbox=..., **settings)."""
     def make(*, outbox: Outbox | None = None, ledger: Path | None = None, **settings: Any) -> BotWorld:
-        w = BotWorld(root=tmp_path, database_url=database_url, engines=engines, outbox_adapter=outbox,
+        w = BotWorld(root=tmp_path, database_url=from_migrated(database_url, request), engines=engines, outbox_adapter=outbox,
                      settings_overrides=settings)
         w.import_ledger(ledger)
         return w

@@ -16,6 +16,19 @@ from tests.integration.conftest import postgres_database_url, postgres_url  # no
 from tests.integration.smtp_server import smtp_ca, smtp_server  # noqa: F401 - fixtures
 
 
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test`: `-n 2 --dist loadgroup`) these tests run on one worker,
+    one after another: each starts several worker processes, and two such tests at once on two
+    cores would measure CPU contention instead of crash recovery. The rest of the suite runs
+    on the other worker meanwhile. Without xdist the mark does nothing."""
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.xdist_group("reliability"))
+
+
 @dataclass
 class Stage:
     database: str  # "sqlite" | "postgres"
