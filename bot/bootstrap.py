@@ -98,6 +98,14 @@ def build_billing(settings: Settings) -> BillingSystem:
         from bot.posting.files import FileBilling
 
         return FileBilling(Path(url.removeprefix("file:")))
+    if url.startswith("tryton:"):
+        from bot.tryton.connection import parse_tryton_url
+        from bot.tryton.posting import TrytonBilling
+
+        try:
+            return TrytonBilling(parse_tryton_url(url))
+        except ValueError as exc:
+            raise SettingsError(f"bad setting — billing: {exc}") from None
     from bot.posting.port import BillingError
     from bot.posting.webhook import WebhookBilling
 

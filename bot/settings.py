@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import argon2
 from babel import Locale, UnknownLocaleError
 from pydantic import (
     AliasChoices, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
@@ -27,7 +28,8 @@ DEFAULT_CONFIG = Path("config/allocbot.toml")
 _ADAPTER_URLS = {  # setting → (accepted form, as said in the error)
     "mailbox": (r"^(maildir:.+|imaps?://.+)$", "maildir:PATH or an imap:// / imaps:// URL"),
     "outbox": (r"^(file:.+|smtps?://.+)$", "file:PATH or an smtp:// / smtps:// URL"),
-    "billing": (r"^(builtin|file:.+|https?://.+)$", "builtin, file:DIR or an http:// / https:// webhook URL"),
+    "billing": (r"^(builtin|file:.+|https?://.+|tryton:///.+)$",
+                "builtin, file:DIR, an http:// / https:// webhook URL or tryton:///DATABASE?config=PATH"),
 }
 
 
@@ -153,6 +155,10 @@ class Settings(BaseSettings):
     web_secure_cookies: bool = False  # set true behind HTTPS: cookies are then sent over HTTPS only
     web_session_hours: float = Field(default=12.0, gt=0)
     web_page_size: int = Field(default=50, ge=5, le=500)
+    # argon2id cost of the web UI's password hashes: argon2's defaults. Lower only for tests.
+    password_hash_time_cost: int = Field(default=argon2.DEFAULT_TIME_COST, ge=1)
+    password_hash_memory_kib: int = Field(default=argon2.DEFAULT_MEMORY_COST, ge=8)
+    password_hash_parallelism: int = Field(default=argon2.DEFAULT_PARALLELISM, ge=1)
 
     @classmethod
     def settings_customise_sources(
@@ -247,6 +253,12 @@ class Settings(BaseSettings):
         if letter_prefix(self.bank_payment_pattern).upper() in billing:
             raise ValueError("ALLOCBOT_BANK_PAYMENT_PATTERN needs a prefix of its own, not the one of "
                              "ALLOCBOT_PAYMENT_PATTERN: a billing export could name a bank-imported payment")
+        return self
+
+    @model_validator(mode="after")
+    def _hash_memory(self) -> Settings:
+        if self.password_hash_memory_kib < 8 * self.password_hash_parallelism:
+            raise ValueError("ALLOCBOT_PASSWORD_HASH_MEMORY_KIB must be at least 8 × ALLOCBOT_PASSWORD_HASH_PARALLELISM")
         return self
 
     @property
