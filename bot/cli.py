@@ -156,13 +156,14 @@ def requests_export(format: str = typer.Option("jsonl", "--format", help="Only j
 def users_add(email: str, role: str = typer.Option(..., "--role", help="billing_admin (acts) or viewer (reads)"),
               password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input instead of asking.")) -> None:
     """Create a web UI user with an argon2-hashed password (asked for twice, not echoed)."""
-    from bot.ledger.users import UserError, add_user
+    from bot.ledger.users import UserError, add_user, hasher_for
 
     application = build_app()
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with Session(application.engine) as session:
         try:
-            user = add_user(session, email=email, password=password, role=role, now=application.clock())
+            user = add_user(session, email=email, password=password, role=role, now=application.clock(),
+                            hasher=hasher_for(application.settings))
         except UserError as exc:
             err.print(f"[red]user not added:[/red] {exc}")
             raise typer.Exit(1) from None

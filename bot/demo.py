@@ -18,7 +18,7 @@ from bot.bootstrap import bootstrap
 from bot.ledger import store
 from bot.ledger.export import export_requests
 from bot.ledger.importer import import_ledger
-from bot.ledger.users import add_user, user_by_email
+from bot.ledger.users import add_user, hasher_for, user_by_email
 from bot.service import run_cycle
 from bot.settings import Settings
 
@@ -123,7 +123,8 @@ def run_demo(settings: Settings, console: Console, *, reset: bool) -> int:
         import_ledger(session, ledger_dir)
         for email, role in DEMO_USERS:
             if user_by_email(session, email=email) is None:
-                add_user(session, email=email, password=DEMO_PASSWORD, role=role, now=app.clock())
+                add_user(session, email=email, password=DEMO_PASSWORD, role=role, now=app.clock(),
+                         hasher=hasher_for(settings))
         session.commit()
     write_demo_mailbox(Path(settings.mailbox.removeprefix("maildir:")), app.clock().astimezone(UTC))
     report = run_cycle(app)

@@ -34,7 +34,7 @@ from bot.ledger.journal import case_reference  # noqa: E402
 from bot.ledger.keyset import Cursor  # noqa: E402
 from bot.ledger.tables import (Account, Allocation, Contact, InboundMessage, Invoice, Payment,  # noqa: E402
                                ReviewItem)
-from bot.ledger.users import add_user  # noqa: E402
+from bot.ledger.users import add_user, hasher_for  # noqa: E402
 from tests.integration.conftest import PG_ADMIN_URL, BotWorld, _connect_admin, request_mail  # noqa: E402
 from tests.integration.web.conftest import PASSWORD, USERS, Web  # noqa: E402
 
@@ -133,7 +133,7 @@ def fill_account(world: BotWorld, *, first_id: int, invoices: int, payments: int
                             (InboundMessage, inbound), (ReviewItem, items), (Allocation, allocations)):
             session.execute(insert(table), rows)
         for email, role in USERS.values():
-            add_user(session, email=email, password=PASSWORD, role=role, now=now)
+            add_user(session, email=email, password=PASSWORD, role=role, now=now, hasher=hasher_for(world.app.settings))
         if session.get_bind().dialect.name == "postgresql":  # explicit ids leave the sequences behind
             for table in ("inboundmessage", "reviewitem", "allocation"):
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))

@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from sqlmodel import Session
 
-from bot.ledger.users import add_user
+from bot.ledger.users import add_user, hasher_for
 from bot.web.app import create_app
 from tests.integration.conftest import REPO, BotWorld, engines, unavailable  # noqa: F401 - engines is a fixture
 
@@ -64,8 +64,8 @@ def site(tmp_path, engines, monkeypatch) -> Iterator[Site]:
     world = BotWorld(root=tmp_path, database_url=f"sqlite:///{tmp_path}/bot.db", engines=engines)
     world.import_ledger()
     with Session(world.app.engine) as session:
-        add_user(session, email=ADMIN, password=PASSWORD, role="billing_admin", now=world.now())
-        add_user(session, email=VIEWER, password=PASSWORD, role="viewer", now=world.now())
+        add_user(session, email=ADMIN, password=PASSWORD, role="billing_admin", now=world.now(), hasher=hasher_for(world.app.settings))
+        add_user(session, email=VIEWER, password=PASSWORD, role="viewer", now=world.now(), hasher=hasher_for(world.app.settings))
         session.commit()
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(world.app), host="127.0.0.1", port=port, log_level="warning"))

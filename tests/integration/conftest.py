@@ -356,6 +356,12 @@ def engine(database_url: str, engines: list[Engine], request: pytest.FixtureRequ
 
 # --------------------------------------------------------------------------- the bot's world
 
+# Web users' password hashes at the lowest argon2 cost (1 pass, 8 MiB, 1 lane): hashing a
+# user per test and verifying each sign-in at the real cost took minutes over the suite.
+# Installations keep the settings' defaults (argon2's).
+CHEAP_PASSWORD_HASHES = {"password_hash_time_cost": 1, "password_hash_memory_kib": 8 * 1024, "password_hash_parallelism": 1}
+
+
 @dataclass
 class BotWorld:
     """A ledger, a Maildir, a file outbox and the app built from settings, on one database."""
@@ -388,7 +394,8 @@ class BotWorld:
         if self._app is None:
             # settings_overrides may name other servers: mailbox="imap://…", outbox="smtp://…"
             settings = load_settings(**{"database_url": self.database_url, "mailbox": f"maildir:{self.maildir}",
-                                        "outbox": f"file:{self.outbox_dir}", **self.settings_overrides})
+                                        "outbox": f"file:{self.outbox_dir}", **CHEAP_PASSWORD_HASHES,
+                                        **self.settings_overrides})
             self._app = bootstrap(settings, outbox=self.outbox_adapter, clock=self.now)
             self.engines.append(self._app.engine)
         return self._app

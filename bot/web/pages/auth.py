@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.ledger import journal, signin_limits
 from bot.ledger.tables import User
-from bot.ledger.users import authenticate
+from bot.ledger.users import authenticate, hasher_for
 from bot.web.deps import db, get_app
 from bot.web.render import page
 from bot.web.security import end_session, require_csrf, safe_next, start_session
@@ -44,7 +44,7 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), n
         response = page(request, "login.html", user=None, next=safe_next(next), status_code=429, error=BLOCKED)
         response.headers["Retry-After"] = str(int(signin_limits.WINDOW.total_seconds()))
         return response
-    user = authenticate(session, email=email, password=password)
+    user = authenticate(session, email=email, password=password, hasher=hasher_for(app.settings))
     if user is None:
         signin_limits.record_failure(session, email=email, client=client, now=now)
         session.commit()

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from bot.ledger.users import add_user
+from bot.ledger.users import add_user, hasher_for
 from bot.web.app import create_app
 from tests.integration.conftest import BotWorld
 
@@ -65,7 +65,7 @@ def serve(world: BotWorld, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the session secret falls back to var/web-secret here
     with Session(world.app.engine) as session:
         for email, role in USERS.values():
-            add_user(session, email=email, password=PASSWORD, role=role, now=world.now())
+            add_user(session, email=email, password=PASSWORD, role=role, now=world.now(), hasher=hasher_for(world.app.settings))
         session.commit()
     w = Web(world=world)
     yield w

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bot.ledger.tables import AuditEvent, InboundMessage, ReviewItem
-from bot.ledger.users import add_user
+from bot.ledger.users import add_user, hasher_for
 from bot.service import CycleReport, send_outbox
 from tests.integration.conftest import ANN, OLA, account, body_text, invoice, request_mail, write_ledger
 from tests.integration.web.conftest import PASSWORD
@@ -260,7 +260,7 @@ def test_two_admins_approving_at_once_apply_it_once(web, monkeypatch):
 
     item = queue_item(web, request_mail(body=TWO_REQUESTS))
     with Session(web.world.app.engine) as session:
-        add_user(session, email="second@billing.example", password=PASSWORD, role="billing_admin", now=web.world.now())
+        add_user(session, email="second@billing.example", password=PASSWORD, role="billing_admin", now=web.world.now(), hasher=hasher_for(web.world.app.settings))
         session.commit()
     first, second = web.client("admin"), web.client(None)
     assert second.sign_in("second@billing.example").status_code == 303

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.ledger.journal import case_reference
 from bot.ledger.tables import InboundMessage, ReviewItem
-from bot.ledger.users import add_user
+from bot.ledger.users import add_user, hasher_for
 from tests.integration.conftest import ANN, TOM, request_mail
 from tests.integration.web.conftest import PASSWORD, USERS, Web
 
@@ -196,7 +196,7 @@ def small_pages(make_world, monkeypatch, tmp_path) -> Web:
     world = make_world(web_page_size=5)
     with Session(world.app.engine) as session:
         for email, role in USERS.values():
-            add_user(session, email=email, password=PASSWORD, role=role, now=world.now())
+            add_user(session, email=email, password=PASSWORD, role=role, now=world.now(), hasher=hasher_for(world.app.settings))
         session.commit()
     return Web(world=world)
 

@@ -757,13 +757,13 @@ def test_a_nul_in_the_email_is_an_ordinary_failure(web):
 
 
 def test_the_limit_is_the_setting(make_world, tmp_path, monkeypatch):
-    from bot.ledger.users import add_user
+    from bot.ledger.users import add_user, hasher_for
     from tests.integration.web.conftest import Web
 
     monkeypatch.chdir(tmp_path)
     world = make_world(sign_in_attempts_per_15min=2)
     with Session(world.app.engine) as session:
-        add_user(session, email=ADMIN, password=PASSWORD, role="billing_admin", now=world.now())
+        add_user(session, email=ADMIN, password=PASSWORD, role="billing_admin", now=world.now(), hasher=hasher_for(world.app.settings))
         session.commit()
     web = Web(world=world)
     try:
@@ -772,3 +772,21 @@ def test_the_limit_is_the_setting(make_world, tmp_path, monkeypatch):
     finally:
         for c in web.clients:
             c.close()
+
+
+def test_a_hash_made_with_other_argon2_parameters_still_signs_in(web):
+    """The hash cost is a setting (tests lower it); a hash made at another cost (here argon2's
+    defaults, as an installation makes them) verifies, and is re-made with the current one."""
+    from argon2 import PasswordHasher, extract_parameters
+
+    with Session(web.world.app.engine) as session:
+        user = session.exec(select(User).where(User.email == ADMIN)).one()
+        user.password_hash = PasswordHasher().hash(PASSWORD)
+        session.add(user)
+        session.commit()
+    for _ in range(2):  # the second sign-in uses the re-made hash
+        assert web.client(None).sign_in(ADMIN).status_code == 303
+        with Session(web.world.app.engine) as session:
+            params = extract_parameters(session.exec(select(User).where(User.email == ADMIN)).one().password_hash)
+        assert (params.time_cost, params.memory_cost, params.parallelism) == (1, 8 * 1024, 1)
+    assert web.client(None).sign_in(ADMIN, "not the password at all").status_code == 401
