@@ -36,7 +36,6 @@ def ledger_import(directory: Path = typer.Argument(..., help="Folder with accoun
     """Load the billing system's CSV exports and reconcile them with allocbot's postings (a bad
     file is refused whole; allocated money never becomes allocatable again)."""
     from bot.ledger.importer import LedgerImportError, import_ledger
-    from bot.ledger.reconcile_print import print_reconciliation
 
     application = build_app()
     with Session(application.engine) as session:
@@ -48,9 +47,44 @@ def ledger_import(directory: Path = typer.Argument(..., help="Folder with accoun
             err.print(f"[red]ledger import refused, nothing imported:[/red] {exc}")
             raise typer.Exit(1) from None
         session.commit()
+    _print_import(report)
+
+
+def _print_import(report) -> None:
+    from bot.ledger.reconcile_print import print_reconciliation
+
     for name, (inserted, updated) in report.counts.items():
         console.print(f"{name}: {inserted} inserted, {updated} updated")
     print_reconciliation(report.reconciliation, console)
+
+
+@ledger_cli.command("sync")
+def ledger_sync() -> None:
+    """Read the ledger from the billing system of record (ALLOCBOT_BILLING=tryton:…) and
+    reconcile it as `ledger import` does."""
+    from bot.ledger.importer import LedgerImportError
+    from bot.posting.port import BillingError
+
+    application = build_app()
+    settings = application.settings
+    if not settings.billing.startswith("tryton:"):
+        err.print(f"ledger sync reads a Tryton billing system; ALLOCBOT_BILLING is {settings.billing!r} "
+                  "(use `allocbot ledger import DIR` for CSV exports)")
+        raise typer.Exit(2)
+    from bot.tryton.connection import parse_tryton_url
+    from bot.tryton.sync import sync_ledger
+
+    with Session(application.engine) as session:
+        try:
+            report = sync_ledger(session, url=parse_tryton_url(settings.billing), now=application.clock(),
+                                 payment_pattern=settings.payment_pattern,
+                                 bank_payment_pattern=settings.bank_payment_pattern)
+        except (LedgerImportError, BillingError) as exc:
+            session.rollback()
+            err.print(f"[red]ledger sync failed, nothing changed:[/red] {exc}")
+            raise typer.Exit(1) from None
+        session.commit()
+    _print_import(report)
 
 
 @billing_cli.command("show")

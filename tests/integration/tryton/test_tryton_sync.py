@@ -37,3 +37,22 @@ def test_sync_request_post_and_confirm_with_tryton_s_figures(make_world, tryton_
     again = sync(world, tryton_url)
     assert again.reconciliation.discrepancies == [] and again.reconciliation.reflected == 1
     assert world.balances()["G000000002"] == 0 and world.balances()["PY00000002"] == 250_00
+
+
+def test_the_sync_command_reads_tryton_and_says_what_it_imported(tryton_url, tmp_path):
+    import os
+    import subprocess
+
+    from tests.integration.conftest import REPO, allocbot_command
+
+    load_ledger(tryton_url, standard_ledger(tmp_path / "ledger"))
+    env = {k: v for k, v in os.environ.items() if not (k.startswith("ALLOCBOT_") or k == "DATABASE_URL")}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'allocbot.db'}",
+               ALLOCBOT_BILLING=f"tryton:///{tryton_url.database}?config={tryton_url.config}")
+    done = subprocess.run(allocbot_command() + ["ledger", "sync"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "invoices: 3 inserted, 0 updated" in done.stdout and "payments: 3 inserted, 0 updated" in done.stdout
+    wrong = subprocess.run(allocbot_command() + ["ledger", "sync"], cwd=REPO, capture_output=True, text=True,
+                           env={**env, "ALLOCBOT_BILLING": "builtin"}, timeout=60)
+    assert wrong.returncode == 2 and "ledger sync reads a Tryton billing system" in wrong.stderr
