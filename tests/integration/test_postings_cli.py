@@ -58,7 +58,8 @@ def test_status_names_the_billing_system_counts_postings_and_exits_1_when_it_can
 
 
 @pytest.mark.parametrize(("env", "says"), [
-    ({"ALLOCBOT_BILLING": "ftp://erp.example/in"}, "billing: Value error, must be builtin, file:DIR or an http:// / https:// webhook URL"),
+    ({"ALLOCBOT_BILLING": "ftp://erp.example/in"},
+     "billing: Value error, must be builtin, file:DIR, an http:// / https:// webhook URL or tryton:///DATABASE?config=PATH"),
     ({"ALLOCBOT_BILLING": "https://erp.example/hooks"}, "set ALLOCBOT_BILLING_SECRET to its whsec_… secret"),
     ({"ALLOCBOT_BILLING": "https://erp.example/hooks", "ALLOCBOT_BILLING_SECRET": "hunter2"}, "ALLOCBOT_BILLING_SECRET"),
 ])
