@@ -18,16 +18,12 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+from bot.ledger.importer import SPECS
+from bot.ledger.reconcile import ALLOCATION_COLUMNS, ALLOCATIONS
 from bot.tryton.connection import TrytonURL, transaction
 
-COLUMNS = {
-    "accounts": ("account_id", "name", "locale", "currency"),
-    "contacts": ("account_id", "email", "name", "role"),
-    "invoices": ("invoice_number", "account_id", "issue_date", "due_date", "currency", "amount", "open_amount"),
-    "payments": ("payment_id", "account_id", "received_date", "currency", "amount", "unallocated_amount",
-                 "reference", "payer_name"),
-    "allocations": ("payment_id", "invoice_number", "amount", "currency", "reference"),
-}
+COLUMNS = {**{spec.stem: spec.columns for spec in SPECS if spec.stem != "bank_accounts"},
+           ALLOCATIONS: ALLOCATION_COLUMNS}
 KEY = re.compile(r"^(?:alloc|rev)-\d+-[0-9a-f]+$")
 
 

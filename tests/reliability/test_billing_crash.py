@@ -56,6 +56,30 @@ def receiver():
     r.stop()
 
 
+def kill_lives(stage, env, mails: list[bytes], killer, *, lives: int, rng: random.Random, armed_for: float) -> None:
+    """Deliver the mail in `lives` waves, a worker for each: every other one is killed by
+    `killer` (its `target`, under its `lock`) at the moment it watches for, the rest at random."""
+    wave = -(-len(mails) // lives)
+    for life in range(lives):
+        for raw in mails[life * wave:(life + 1) * wave]:
+            deliver(stage.maildir, raw)
+        worker = WorkerProcess(env, stage.logs / f"life-{life:03d}.log")
+        try:
+            if worker.ready():
+                if life % 2 == 0:
+                    with killer.lock:
+                        killer.target = worker
+                    deadline = time.monotonic() + armed_for
+                    while worker.alive() and time.monotonic() < deadline:
+                        time.sleep(0.02)
+                    with killer.lock:
+                        killer.target = None
+                else:
+                    time.sleep(rng.uniform(0.2, 2.0))
+        finally:
+            worker.kill()
+
+
 def billing_env(stage, smtp, receiver) -> dict[str, str]:
     return worker_env(database_url=stage.database_url, maildir=stage.maildir, smtp=smtp,
                       ALLOCBOT_BILLING=receiver.url, ALLOCBOT_BILLING_SECRET=SECRET)
@@ -88,25 +112,7 @@ def test_sigkill_during_posting_delivers_every_allocation_exactly_once(postgres_
     allocbot(env, "ledger", "import", str(backlog.ledger_dir))
     killer, rng = PostKiller(receiver), random.Random(SEED)
     mails = backlog.mails(SEED)
-    wave = -(-len(mails) // KILLS)
-    for life in range(KILLS):
-        for raw in mails[life * wave:(life + 1) * wave]:
-            deliver(stage.maildir, raw)
-        worker = WorkerProcess(env, stage.logs / f"life-{life:03d}.log")
-        try:
-            if worker.ready():
-                if life % 2 == 0:  # the instant the billing system took a posting
-                    with killer.lock:
-                        killer.target = worker
-                    deadline = time.monotonic() + 4
-                    while worker.alive() and time.monotonic() < deadline:
-                        time.sleep(0.02)
-                    with killer.lock:
-                        killer.target = None
-                else:
-                    time.sleep(rng.uniform(0.2, 2.0))
-        finally:
-            worker.kill()
+    kill_lives(stage, env, mails, killer, lives=KILLS, rng=rng, armed_for=4)
     final = WorkerProcess(env, stage.logs / "final.log")
     try:
         assert final.ready(), final.tail()
@@ -223,26 +229,8 @@ def test_sigkill_as_a_batch_file_appears_keeps_each_posting_in_exactly_one_file(
     allocbot(env, "ledger", "import", str(backlog.ledger_dir))
     importer, rng, kills = BatchImporter(billing).start(), random.Random(SEED), 4
     mails = backlog.mails(SEED)
-    wave = -(-len(mails) // kills)
     try:
-        for life in range(kills):
-            for raw in mails[life * wave:(life + 1) * wave]:
-                deliver(stage.maildir, raw)
-            worker = WorkerProcess(env, stage.logs / f"life-{life:03d}.log")
-            try:
-                if worker.ready():
-                    if life % 2 == 0:  # the instant a batch file is there
-                        with importer.lock:
-                            importer.target = worker
-                        deadline = time.monotonic() + 6
-                        while worker.alive() and time.monotonic() < deadline:
-                            time.sleep(0.02)
-                        with importer.lock:
-                            importer.target = None
-                    else:
-                        time.sleep(rng.uniform(0.2, 2.0))
-            finally:
-                worker.kill()
+        kill_lives(stage, env, mails, importer, lives=kills, rng=rng, armed_for=6)
         final = WorkerProcess(env, stage.logs / "final.log")
         try:
             assert final.ready(), final.tail()
