@@ -129,7 +129,8 @@ class _Book:
             Currency, Rate = self.pool.get("currency.currency"), self.pool.get("currency.currency.rate")
             found = Currency.search([("code", "=", code)])
             if not found:
-                found = Currency.create([{"name": code, "symbol": code, "code": code, "rounding": Decimal("0.01")}])
+                found = Currency.create([{"name": code, "symbol": code, "code": code,
+                                          "rounding": Decimal("0.01")}])
                 Rate.create([{"date": dt.date.min, "rate": Decimal(1), "currency": found[0].id}])
             self.currencies[code] = found[0]
         return self.currencies[code]
@@ -155,9 +156,10 @@ class _Book:
         Invoice = self.pool.get("account.invoice")
         total = amount if amount is not None else Decimal(row["amount"])
         invoice, = Invoice.create([{
-            "type": "out", "party": party.id, "number": number or row["invoice_number"], "company": self.company.id,
-            "invoice_date": dt.date.fromisoformat(row["issue_date"]), "currency": self.currency(row["currency"]).id,
-            "journal": self.revenue_journal.id, "account": self.receivable.id, "invoice_address": party.address_get(type="invoice").id,
+            "type": "out", "party": party.id, "number": number or row["invoice_number"],
+            "company": self.company.id, "invoice_date": dt.date.fromisoformat(row["issue_date"]),
+            "currency": self.currency(row["currency"]).id, "journal": self.revenue_journal.id,
+            "account": self.receivable.id, "invoice_address": party.address_get(type="invoice").id,
             "lines": [("create", [{"account": self.revenue.id, "description": "Services", "quantity": 1,
                                    "unit_price": total, "type": "line", "company": self.company.id,
                                    "currency": self.currency(row["currency"]).id, "invoice_type": "out",
@@ -188,7 +190,8 @@ class _Book:
 
     def pay(self, invoice, amount: Decimal, description: str) -> None:
         Invoice, Line = self.pool.get("account.invoice"), self.pool.get("account.move.line")
-        line = self.receipt(invoice.party, amount=amount, currency=invoice.currency.code, date=invoice.invoice_date,
+        line = self.receipt(invoice.party, amount=amount, currency=invoice.currency.code,
+                            date=invoice.invoice_date,
                             description=description)
         Invoice.add_payment_lines({invoice: [line]})
         invoice = Invoice(invoice.id)
@@ -199,10 +202,12 @@ class _Book:
         amount, unallocated = Decimal(row["amount"]), Decimal(row["unallocated_amount"])
         date = dt.date.fromisoformat(row["received_date"])
         described = f"{row['payment_id']} {row['reference']}".strip()
-        line = self.receipt(party, amount=unallocated, currency=row["currency"], date=date, description=described) \
-            if unallocated > 0 else None
+        line = None
+        if unallocated > 0:
+            line = self.receipt(party, amount=unallocated, currency=row["currency"], date=date, description=described)
         if amount > unallocated:  # the part allocated before the export: paid an invoice of its own
-            prior = {"issue_date": row["received_date"], "currency": row["currency"], "amount": f"{amount - unallocated}"}
+            prior = {"issue_date": row["received_date"], "currency": row["currency"],
+                     "amount": f"{amount - unallocated}"}
             invoice = self.invoice(prior, party, number=f"PRIOR-{row['payment_id']}", amount=amount - unallocated)
             self.pay(invoice, amount - unallocated, described)
         return line

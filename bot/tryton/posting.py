@@ -108,7 +108,8 @@ def _invoice(pool, posting: PostingOut):
 def _lines(pool, posting: PostingOut, invoice, *, open_only: bool = True) -> list:
     """The payment's receivable lines on the invoice's account and party (its open ones)."""
     Line = pool.get("account.move.line")
-    domain = [("account", "=", invoice.account.id), ("party", "=", invoice.party.id), ("move.state", "=", "posted"),
+    domain = [("account", "=", invoice.account.id), ("party", "=", invoice.party.id),
+              ("move.state", "=", "posted"),
               ("description", "like", f"{posting.payment_id}%")]
     if open_only:
         domain += [("reconciliation", "=", None), ("credit", ">", 0)]

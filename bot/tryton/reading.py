@@ -56,17 +56,17 @@ def ledger_rows(url: TrytonURL, *, payment_pattern: str) -> dict[str, list[dict[
         for party in parties:
             rows["accounts"].append({"account_id": party.code, "name": party.name, "locale": _locale(party),
                                      "currency": company_currency})
+            emails = [m for m in party.contact_mechanisms if m.type == "email" and m.value]
             rows["contacts"] += [{"account_id": party.code, "email": m.value.lower(), "name": m.name or party.name,
-                                  "role": _role(m)} for m in party.contact_mechanisms if m.type == "email" and m.value]
+                                  "role": _role(m)} for m in emails]
         by_party = {p.id: p.code for p in parties}
         invoices = Invoice.search([("type", "=", "out"), ("state", "in", ["posted", "paid"]),
                                    ("party", "in", list(by_party))], order=[("number", "ASC")])
         for inv in invoices:
             rows["invoices"].append({"invoice_number": inv.number, "account_id": by_party[inv.party.id],
                                      "issue_date": inv.invoice_date.isoformat(),
-                                     "due_date": min((l.maturity_date or inv.invoice_date) for l in inv.lines_to_pay)
-                                     .isoformat() if inv.lines_to_pay else inv.invoice_date.isoformat(),
-                                     "currency": inv.currency.code, "amount": f"{inv.currency.round(inv.total_amount)}",
+                                     "due_date": _due(inv).isoformat(), "currency": inv.currency.code,
+                                     "amount": f"{inv.currency.round(inv.total_amount)}",
                                      "open_amount": f"{inv.currency.round(inv.amount_to_pay)}"})
         lines = Line.search([("account.type.receivable", "=", True), ("party", "in", list(by_party)),
                              ("move.state", "=", "posted")], order=[("id", "ASC")])
@@ -78,7 +78,8 @@ def ledger_rows(url: TrytonURL, *, payment_pattern: str) -> dict[str, list[dict[
                 continue
             pid = words[0]
             totals[pid] += line_amount(line)
-            first = payments.setdefault(pid, {"line": line, "open": Decimal(0), "account": by_party[line.party.id]})
+            first = payments.setdefault(pid, {"line": line, "open": Decimal(0),
+                                              "account": by_party[line.party.id]})
             if line.credit and line.reconciliation is None and not line.invoice_payments:
                 first["open"] += line_amount(line)
             if len(words) >= 3 and KEY.match(words[1]) and words[1].startswith("alloc-") and line.invoice_payments:
@@ -94,6 +95,11 @@ def ledger_rows(url: TrytonURL, *, payment_pattern: str) -> dict[str, list[dict[
                                      "reference": " ".join((line.description or "").split()[1:]),
                                      "payer_name": line.party.name})
     return rows
+
+
+def _due(invoice):
+    return min((line.maturity_date or invoice.invoice_date for line in invoice.lines_to_pay),
+               default=invoice.invoice_date)
 
 
 def _currency(line) -> str:
