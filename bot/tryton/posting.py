@@ -21,8 +21,8 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from bot.posting.port import Ack, AckFile, Answer, Batch, BillingError, PostingOut
-from bot.tryton.connection import TrytonURL, parse_tryton_url, pool_of, run, transaction
+from bot.posting.port import AckFile, Answer, Batch, BillingError, PostingOut
+from bot.tryton.connection import TrytonURL, parse_tryton_url, run, transaction
 from bot.tryton.reading import line_amount
 
 
@@ -69,7 +69,6 @@ class TrytonBilling:
 
     def check(self) -> str | None:
         try:
-            pool_of(self.url)
             with transaction(self.url, readonly=True) as pool:
                 if not pool.get("company.company").search([]):
                     return f"{self.url.shown}: the database has no company"
