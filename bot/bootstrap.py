@@ -103,7 +103,7 @@ def build_billing(settings: Settings) -> BillingSystem:
         from bot.tryton.posting import TrytonBilling
 
         try:
-            return TrytonBilling(parse_tryton_url(url))
+            return TrytonBilling(parse_tryton_url(url), payment_pattern=settings.payment_pattern)
         except ValueError as exc:
             raise SettingsError(f"bad setting — billing: {exc}") from None
     from bot.posting.port import BillingError

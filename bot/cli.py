@@ -59,32 +59,28 @@ def _print_import(report) -> None:
 
 
 @ledger_cli.command("sync")
-def ledger_sync() -> None:
+def ledger_sync(full: bool = typer.Option(False, "--full", help="Read everything, not only what changed since the "
+                                                              "last sync.")) -> None:
     """Read the ledger from the billing system of record (ALLOCBOT_BILLING=tryton:…) and
-    reconcile it as `ledger import` does."""
+    reconcile it as `ledger import` does; after the first, only what changed is read."""
     from bot.ledger.importer import LedgerImportError
     from bot.posting.port import BillingError
+    from bot.posting.syncing import reads_ledger, sync_ledger
 
     application = build_app()
-    settings = application.settings
-    if not settings.billing.startswith("tryton:"):
-        err.print(f"ledger sync reads a Tryton billing system; ALLOCBOT_BILLING is {settings.billing!r} "
+    if not reads_ledger(application):
+        err.print(f"ledger sync reads a Tryton billing system; ALLOCBOT_BILLING is {application.settings.billing!r} "
                   "(use `allocbot ledger import DIR` for CSV exports)")
         raise typer.Exit(2)
-    from bot.tryton.connection import parse_tryton_url
-    from bot.tryton.sync import sync_ledger
-
-    with Session(application.engine) as session:
-        try:
-            report = sync_ledger(session, url=parse_tryton_url(settings.billing), now=application.clock(),
-                                 payment_pattern=settings.payment_pattern,
-                                 bank_payment_pattern=settings.bank_payment_pattern)
-        except (LedgerImportError, BillingError) as exc:
-            session.rollback()
-            err.print(f"[red]ledger sync failed, nothing changed:[/red] {exc}")
-            raise typer.Exit(1) from None
-        session.commit()
-    _print_import(report)
+    try:
+        done = sync_ledger(application, full=full)
+    except (LedgerImportError, BillingError) as exc:
+        err.print(f"[red]ledger sync failed, nothing changed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    since = done.read.since
+    console.print(f"read {done.read.rows} rows from {application.billing.name}"
+                  + (f" (changed since {since:%Y-%m-%d %H:%M:%S} UTC)" if since else " (everything)"))
+    _print_import(done.imported)
 
 
 @billing_cli.command("show")

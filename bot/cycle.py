@@ -19,6 +19,7 @@ class CycleReport:
     deferred: int = 0  # replies refused for now, waiting for their next attempt
     posted: Counter = field(default_factory=Counter)  # postings by what the billing system answered
     confirmed: int = 0  # confirmations queued once the billing system showed their postings
+    synced: int = 0  # ledger rows read from a billing system that keeps the ledger (Tryton)
     problems: list[str] = field(default_factory=list)  # e.g. unreadable ack lines, listed and skipped
     stopped: str = ""  # why a step stopped early ("stop requested", "deadline", "lease lost"), "" if it ran out of work
 
@@ -28,6 +29,8 @@ class CycleReport:
         if self.posted or self.confirmed:  # only where a billing system other than builtin is at work
             posted = ",".join(f"{k}={v}" for k, v in sorted(self.posted.items())) or "none"
             text += f" posted({posted}) confirmed={self.confirmed}"
+        if self.synced:
+            text += f" synced={self.synced}"
         return text + (f" stopped={self.stopped}" if self.stopped else "")
 
 

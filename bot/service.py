@@ -28,6 +28,7 @@ from bot.ledger import journal, store
 from bot.ledger.tables import InboundMessage
 from bot.model import Decision, Reason
 from bot.posting.delivery import deliver_postings
+from bot.posting.syncing import sync_if_due
 from bot.retry import AttemptCap
 from bot.replies.sending import send_outbox
 
@@ -150,8 +151,9 @@ def _decide_batch(app: App, report: CycleReport, waiting: list[int], guard: Guar
 
 
 def run_cycle(app: App, guard: Guard | None = None, *, holder: str | None = None) -> CycleReport:
-    """One scheduled cycle (`allocbot run --once`): fetch and store, decide, post to the
-    billing system (and confirm what it shows), file, send.
+    """One scheduled cycle (`allocbot run --once`): read the billing system's ledger when it
+    keeps one and a sync is due, fetch and store, decide, post to the billing system (and
+    confirm what it shows), file, send.
 
     With a `holder`, the mailbox steps (store, file) run only under the intake lease, so a
     cycle next to a running worker never reads or moves mail at the same time as it (and one
@@ -165,6 +167,7 @@ def run_cycle(app: App, guard: Guard | None = None, *, holder: str | None = None
         if lease is not None and ticket is None:
             report.stopped = "another process holds the intake lease"
         else:
+            sync_if_due(app, report)  # one process at a time reads the billing system's ledger
             intake(app, report, mailbox_guard)
         decide_stored(app, report, guard)
         presence = lease.presence if lease is not None else None

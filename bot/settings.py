@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     confirm_when: Literal["reflected", "delivered"] = "reflected"  # when an applied request is confirmed
     acknowledge_pending: bool = False  # a short "received, being applied" note while postings wait
     billing_overdue_hours: float = Field(default=24.0, gt=0)  # a posting not reflected by then is overdue
+    # A billing system allocbot reads its ledger from (tryton:…): read what changed at most every
+    # ledger_sync_seconds (0: only `allocbot ledger sync`), everything every ledger_full_sync_hours.
+    ledger_sync_seconds: float = Field(default=60.0, ge=0)
+    ledger_full_sync_hours: float = Field(default=24.0, gt=0)
 
     invoice_pattern: str = r"G\d{9}"
     payment_pattern: str = r"PY\d{8}"

@@ -2,7 +2,7 @@
 
 Jobs (APScheduler 3, each max_instances=1, coalesced, with a misfire grace time):
 - `intake`  every poll_seconds, and at once when IDLE reports new mail: under the intake
-  lease, fetch and store new mail; then decide stored messages (claimed row by row, so every
+  lease, read the billing system's ledger when a sync is due (Tryton), fetch and store new mail; then decide stored messages (claimed row by row, so every
   worker can help), file outcomes in the mailbox, and send the replies just made.
 - `outbox`  every outbox_seconds: send replies that are due (first tries and retries).
 - `digest`  daily at digest_time (UTC) when digest_to is set.
@@ -34,6 +34,7 @@ from bot.replies.digest import queue_digest
 from bot.replies.notices import queue_notices
 from bot.retry import Backoff
 from bot.posting.delivery import deliver_postings
+from bot.posting.syncing import sync_if_due
 from bot.service import decide_stored, file_decided, intake, send_outbox
 
 log = logging.getLogger("allocbot.worker")
@@ -155,6 +156,7 @@ class Worker:
             holding = self.leasing.take()
             leased = Guard(stop=guard.stop, deadline=guard.deadline, lease=self.lease)
             if holding:
+                sync_if_due(self.app, report)
                 try:
                     self._intake_with_reconnect(report, leased)
                 except MailboxError as exc:

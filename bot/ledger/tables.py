@@ -248,6 +248,16 @@ class MailboxCheckpoint(SQLModel, table=True):
     updated_at: datetime
 
 
+class LedgerSyncMark(SQLModel, table=True):
+    """How far the billing system's own ledger has been read (`ledger sync`): when the last read
+    began on its clock (not ours), so the next read asks only for what changed since."""
+
+    source: str = Field(primary_key=True, max_length=512)
+    read_through: datetime | None = None  # the billing system's clock when the last read began
+    full_read_at: datetime | None = None  # our clock: the last read of everything
+    synced_at: datetime  # our clock: the last read, full or not
+
+
 class Lease(SQLModel, table=True):
     """A named lease (e.g. the mailbox intake): one holder at a time until it expires."""
 

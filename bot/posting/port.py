@@ -72,6 +72,25 @@ class BillingError(Exception):
     handed over; the postings wait."""
 
 
+@dataclass(frozen=True)
+class LedgerRead:
+    """A ledger export (DESIGN.md's CSVs plus allocations.csv) a billing system that keeps the
+    ledger itself wrote from its own data: everything, or (`since`) only the rows that changed,
+    with allocations.csv always whole. `read_through`: when the read began on the billing
+    system's own clock, the clock of its change times (None if it cannot say)."""
+
+    directory: Path
+    since: datetime | None
+    read_through: datetime | None
+    rows: int
+
+
+class LedgerSource(Protocol):
+    """A billing system allocbot reads the ledger from (Tryton), besides posting to it."""
+
+    def read_ledger(self, directory: Path, *, since: datetime | None) -> LedgerRead: ...
+
+
 class BillingSystem(Protocol):
     name: str  # for logs and status, secrets redacted
     batched: bool  # True: deliver() gets a batch number that must survive a crash
@@ -94,4 +113,5 @@ class BillingSystem(Protocol):
     def close(self) -> None: ...
 
 
-__all__ = ["Ack", "AckFile", "Answer", "Batch", "BillingError", "BillingSystem", "Outcome", "PostingOut"]
+__all__ = ["Ack", "AckFile", "Answer", "Batch", "BillingError", "BillingSystem", "LedgerRead", "LedgerSource", "Outcome",
+           "PostingOut"]

@@ -20,10 +20,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from pathlib import Path
 
-from bot.posting.port import AckFile, Answer, Batch, BillingError, PostingOut
+from bot.posting.port import AckFile, Answer, Batch, BillingError, LedgerRead, PostingOut
 from bot.tryton.connection import TrytonURL, parse_tryton_url, run, transaction
-from bot.tryton.reading import line_amount
+from bot.tryton.reading import ledger_rows, line_amount, write_export
 
 
 class Refused(Exception):
@@ -35,9 +36,22 @@ class TrytonBilling:
     batch_size = 20
     reflects_at_once = False
 
-    def __init__(self, url: str | TrytonURL) -> None:
+    def __init__(self, url: str | TrytonURL, *, payment_pattern: str = r"PY\d{8}") -> None:
         self.url = url if isinstance(url, TrytonURL) else parse_tryton_url(url)
         self.name = self.url.shown
+        self.payment_pattern = payment_pattern
+
+    def read_ledger(self, directory: Path, *, since: dt.datetime | None) -> LedgerRead:
+        """Tryton's ledger as an export in `directory` (bot/tryton/reading.py)."""
+        try:
+            rows, started = ledger_rows(self.url, payment_pattern=self.payment_pattern, since=since)
+        except BillingError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a database gone, a lock: this read fails, said as it is
+            raise BillingError(f"{self.url.shown}: cannot read the ledger ({type(exc).__name__}: {exc})") from None
+        write_export(rows, directory)
+        read_through = started.replace(tzinfo=dt.UTC) if started.tzinfo is None else started.astimezone(dt.UTC)
+        return LedgerRead(directory, since, read_through, sum(map(len, rows.values())))
 
     def deliver(self, batch: Batch) -> Iterable[Answer]:
         for posting in batch.postings:

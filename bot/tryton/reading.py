@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
-from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,58 +43,131 @@ def line_amount(line) -> Decimal:
     return line.credit - line.debit
 
 
-def ledger_rows(url: TrytonURL, *, payment_pattern: str) -> dict[str, list[dict[str, str]]]:
-    """Every row of the export Tryton's data makes, read in one transaction."""
+def ledger_rows(url: TrytonURL, *, payment_pattern: str,
+                since: dt.datetime | None = None) -> tuple[dict[str, list[dict[str, str]]], dt.datetime | None]:
+    """The rows of the export Tryton's data makes, read in one transaction: all of them, or
+    (`since`, UTC) the parties, invoices and payments that changed since, allocations always
+    all. Also when the read began on Tryton's clock (the clock of its change times), from
+    which the next read can ask for changes."""
     fits = re.compile(payment_pattern).fullmatch
+    after = since.astimezone(dt.UTC).replace(tzinfo=None) if since is not None else None
     with transaction(url, readonly=True) as pool:
-        Party, Invoice, Line = pool.get("party.party"), pool.get("account.invoice"), pool.get("account.move.line")
-        companies = pool.get("company.company").search([])
-        company_currency = companies[0].currency.code
-        own = {c.party.id for c in companies}
-        parties = [p for p in Party.search([("code", "!=", None)], order=[("code", "ASC")]) if p.id not in own]
+        read = _Read(pool, fits, after)
         rows: dict[str, list[dict[str, str]]] = {name: [] for name in COLUMNS}
-        for party in parties:
-            rows["accounts"].append({"account_id": party.code, "name": party.name, "locale": _locale(party),
-                                     "currency": company_currency})
-            emails = [m for m in party.contact_mechanisms if m.type == "email" and m.value]
-            rows["contacts"] += [{"account_id": party.code, "email": m.value.lower(), "name": m.name or party.name,
-                                  "role": _role(m)} for m in emails]
-        by_party = {p.id: p.code for p in parties}
-        invoices = Invoice.search([("type", "=", "out"), ("state", "in", ["posted", "paid"]),
-                                   ("party", "in", list(by_party))], order=[("number", "ASC")])
-        for inv in invoices:
-            rows["invoices"].append({"invoice_number": inv.number, "account_id": by_party[inv.party.id],
-                                     "issue_date": inv.invoice_date.isoformat(),
-                                     "due_date": _due(inv).isoformat(), "currency": inv.currency.code,
-                                     "amount": f"{inv.currency.round(inv.total_amount)}",
-                                     "open_amount": f"{inv.currency.round(inv.amount_to_pay)}"})
-        lines = Line.search([("account.type.receivable", "=", True), ("party", "in", list(by_party)),
-                             ("move.state", "=", "posted")], order=[("id", "ASC")])
+        invoices = read.invoices()
+        rows["accounts"], rows["contacts"] = read.parties(invoices)
+        rows["invoices"] = [read.invoice_row(inv) for inv in invoices]
+        rows["payments"] = read.payment_rows(invoices)
+        rows["allocations"] = read.allocation_rows()
+        return rows, read.started
+
+
+def _changed(after: dt.datetime | None, *paths: str) -> list:
+    """A Tryton domain: the record, or a record at one of `paths`, written or created after."""
+    if after is None:
+        return []
+    return ["OR", *([f"{p}{field}", ">", after] for p in ("", *(f"{q}." for q in paths))
+                    for field in ("write_date", "create_date"))]
+
+
+class _Read:
+    """One read of Tryton's ledger, in one read-only transaction."""
+
+    def __init__(self, pool, fits, after: dt.datetime | None) -> None:
+        from sql import Select
+        from sql.functions import CurrentTimestamp
+        from trytond.transaction import Transaction
+
+        self.pool, self.fits, self.after = pool, fits, after
+        companies = pool.get("company.company").search([])
+        self.company_currency = companies[0].currency.code
+        self.own = {c.party.id for c in companies}
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*Select([CurrentTimestamp()]))
+        started = cursor.fetchone()[0]
+        self.started = dt.datetime.fromisoformat(started) if isinstance(started, str) else started
+
+    def _party_codes(self) -> dict[int, str]:
+        parties = self.pool.get("party.party").search([("code", "!=", None)])
+        return {p.id: p.code for p in parties if p.id not in self.own}
+
+    def invoices(self) -> list:
+        self.codes = self._party_codes()
+        found = self.pool.get("account.invoice").search(
+            [("type", "=", "out"), ("state", "in", ["posted", "paid"]), ("party", "in", list(self.codes)),
+             _changed(self.after, "payment_lines", "move.lines")], order=[("number", "ASC")])
+        return found
+
+    def parties(self, invoices: list) -> tuple[list[dict], list[dict]]:
+        Party = self.pool.get("party.party")
+        parties = [p for p in Party.search([("id", "in", list(self.codes)),
+                                            _changed(self.after, "contact_mechanisms")], order=[("code", "ASC")])]
+        currency = self._currencies(parties)
+        accounts = [{"account_id": p.code, "name": p.name, "locale": _locale(p), "currency": currency[p.id]}
+                    for p in parties]
+        contacts = [{"account_id": p.code, "email": m.value.lower(), "name": m.name or p.name, "role": _role(m)}
+                    for p in parties for m in p.contact_mechanisms if m.type == "email" and m.value]
+        return accounts, contacts
+
+    def _currencies(self, parties: list) -> dict[int, str]:
+        """An account's currency: that of its latest invoice, else the company's."""
+        latest = self.pool.get("account.invoice").search(
+            [("type", "=", "out"), ("party", "in", [p.id for p in parties])], order=[("invoice_date", "ASC")])
+        found = {inv.party.id: inv.currency.code for inv in latest}
+        return {p.id: found.get(p.id, self.company_currency) for p in parties}
+
+    def invoice_row(self, inv) -> dict[str, str]:
+        return {"invoice_number": inv.number, "account_id": self.codes[inv.party.id],
+                "issue_date": inv.invoice_date.isoformat(), "due_date": _due(inv).isoformat(),
+                "currency": inv.currency.code, "amount": f"{inv.currency.round(inv.total_amount)}",
+                "open_amount": f"{inv.currency.round(inv.amount_to_pay)}"}
+
+    def _receivable(self, *domain) -> list:
+        return self.pool.get("account.move.line").search(
+            [("account.type.receivable", "=", True), ("party", "in", list(self.codes)), ("move.state", "=", "posted"),
+             *domain], order=[("id", "ASC")])
+
+    def _payment_id(self, line) -> str | None:
+        words = (line.description or "").split()
+        return words[0] if words and self.fits(words[0]) else None
+
+    def payment_rows(self, invoices: list) -> list[dict[str, str]]:
+        """Payments whose lines changed, or that pay an invoice that did (a line added to an
+        invoice's payments by hand changes the invoice, not the line), with all their lines."""
+        lines = self._receivable(_changed(self.after))
+        if self.after is not None:
+            named = {self._payment_id(line) for line in lines}
+            named |= {self._payment_id(line) for inv in invoices for line in inv.payment_lines}
+            named.discard(None)
+            if not named:
+                return []
+            lines = self._receivable(["OR", *(("description", "like", f"{pid}%") for pid in sorted(named))])
+        else:
+            lines = self._receivable()
         payments: dict[str, dict] = {}
-        totals: dict[str, Decimal] = defaultdict(Decimal)
         for line in lines:
-            words = (line.description or "").split()
-            if not words or not fits(words[0]):
+            if (pid := self._payment_id(line)) is None:
                 continue
-            pid = words[0]
-            totals[pid] += line_amount(line)
-            first = payments.setdefault(pid, {"line": line, "open": Decimal(0),
-                                              "account": by_party[line.party.id]})
+            found = payments.setdefault(pid, {"line": line, "open": Decimal(0), "total": Decimal(0)})
+            found["total"] += line_amount(line)
             if line.credit and line.reconciliation is None and not line.invoice_payments:
-                first["open"] += line_amount(line)
-            if len(words) >= 3 and KEY.match(words[1]) and words[1].startswith("alloc-") and line.invoice_payments:
-                rows["allocations"].append({"payment_id": pid, "invoice_number": line.invoice_payments[0].number,
-                                            "amount": f"{line_amount(line)}", "currency": _currency(line),
-                                            "reference": words[1]})
-        for pid, found in payments.items():
-            line = found["line"]
-            rows["payments"].append({"payment_id": pid, "account_id": found["account"],
-                                     "received_date": line.move.date.isoformat(), "currency": _currency(line),
-                                     "amount": f"{_round(line, totals[pid])}",
-                                     "unallocated_amount": f"{_round(line, found['open'])}",
-                                     "reference": " ".join((line.description or "").split()[1:]),
-                                     "payer_name": line.party.name})
-    return rows
+                found["open"] += line_amount(line)
+        return [{"payment_id": pid, "account_id": self.codes[f["line"].party.id],
+                 "received_date": f["line"].move.date.isoformat(), "currency": _currency(f["line"]),
+                 "amount": f"{_round(f['line'], f['total'])}", "unallocated_amount": f"{_round(f['line'], f['open'])}",
+                 "reference": " ".join((f["line"].description or "").split()[1:]), "payer_name": f["line"].party.name}
+                for pid, f in payments.items()]
+
+    def allocation_rows(self) -> list[dict[str, str]]:
+        """Every line allocbot's moves gave an invoice, under its posting key (always all of
+        them: a key missing from allocations.csv means Tryton no longer shows that posting)."""
+        rows = []
+        for line in self._receivable(("credit", ">", 0), ("description", "like", "% alloc-%")):
+            words = (line.description or "").split()
+            if len(words) >= 3 and self.fits(words[0]) and KEY.match(words[1]) and line.invoice_payments:
+                rows.append({"payment_id": words[0], "invoice_number": line.invoice_payments[0].number,
+                             "amount": f"{line_amount(line)}", "currency": _currency(line), "reference": words[1]})
+        return rows
 
 
 def _due(invoice):

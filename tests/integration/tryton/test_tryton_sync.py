@@ -3,20 +3,16 @@ request applied and posted to Tryton, the sync then reflecting it, and the partn
 with the figures Tryton shows."""
 from __future__ import annotations
 
-from sqlmodel import Session
+from decimal import Decimal
 
 from bot.ledger.tables import Posting
 from bot.tryton.building import load_ledger
-from bot.tryton.sync import sync_ledger
+from bot.posting.syncing import sync_ledger
 from tests.integration.conftest import ANN, request_mail, standard_ledger
 
 
-def sync(world, url):
-    with Session(world.app.engine) as session:
-        report = sync_ledger(session, url=url, payment_pattern=r"PY\d{8}", bank_payment_pattern=r"BK\d{8}",
-                             now=world.now())
-        session.commit()
-    return report
+def sync(world, url, *, full=True):
+    return sync_ledger(world.app, full=full).imported
 
 
 def test_sync_request_post_and_confirm_with_tryton_s_figures(make_world, tryton_url, tmp_path):
@@ -56,3 +52,68 @@ def test_the_sync_command_reads_tryton_and_says_what_it_imported(tryton_url, tmp
     wrong = subprocess.run(allocbot_command() + ["ledger", "sync"], cwd=REPO, capture_output=True, text=True,
                            env={**env, "ALLOCBOT_BILLING": "builtin"}, timeout=60)
     assert wrong.returncode == 2 and "ledger sync reads a Tryton billing system" in wrong.stderr
+
+
+def _by_hand(url, work):
+    """A change made in Tryton itself, as its users make it, in one Tryton transaction."""
+    from bot.tryton.building import _Book
+    from bot.tryton.connection import run
+
+    return run(url, lambda pool: work(pool, _Book(pool)))
+
+
+def entered_long_ago(url, *, hours: int = 2) -> None:
+    """Every row of the Tryton database written and created `hours` earlier, as a ledger
+    entered the day before looks to a sync."""
+    import sqlite3
+
+    with sqlite3.connect(url.config.parent / "db" / f"{url.database}.sqlite") as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            columns = {c[1] for c in db.execute(f'PRAGMA table_info("{table}")')}
+            for column in {"create_date", "write_date"} & columns:
+                db.execute(f'UPDATE "{table}" SET {column} = datetime({column}, \'-{hours} hours\')'
+                           f" WHERE {column} IS NOT NULL")
+
+
+def test_a_cycle_reads_tryton_by_itself_and_later_syncs_read_only_what_changed(make_world, tryton_url, tmp_path):
+    load_ledger(tryton_url, standard_ledger(tmp_path / "ledger"))
+    entered_long_ago(tryton_url)
+    world = make_world(billing=f"tryton:///{tryton_url.database}?config={tryton_url.config}")
+    world.deliver(request_mail(ANN, "Please allocate payment PY00000001 to invoice G000000001."))
+    first = world.run()  # no `ledger sync` before: the cycle's own sync brings the ledger in, then decides
+
+    assert first.synced > 0 and first.decided.get("applied") == 1 and first.posted == {"reflected": 1}
+    assert world.balances()["G000000001"] == 0 and world.balances()["G000000002"] == 250_00
+
+    def pay_by_hand(pool, book):
+        Invoice = pool.get("account.invoice")
+        [invoice] = Invoice.search([("number", "=", "G000000002")])
+        book.pay(invoice, Decimal("50.00"), "cheque 1234")
+        [party] = pool.get("party.party").search([("code", "=", "A1")])
+        book.payment({"payment_id": "PY00000077", "amount": "70.00", "unallocated_amount": "70.00",
+                      "received_date": "2026-11-03", "reference": "WIRE 77", "currency": "USD"}, party)
+
+    _by_hand(tryton_url, pay_by_hand)
+    world.later(seconds=61)
+    changed = sync(world, tryton_url, full=False)
+    # G000000001 (allocbot's posting) and G000000002 (paid by hand); G000000009 did not change.
+    assert changed.counts["invoices"] == (0, 2)
+    assert changed.counts["payments"] == (1, 1)  # PY00000077 is new; PY00000001 was split by the posting
+    assert changed.reconciliation.discrepancies == []
+    assert world.balances()["G000000002"] == 200_00 and world.balances()["PY00000077"] == 70_00
+
+    again = sync(world, tryton_url, full=False)  # nothing changed since: the overlap's rows at most
+    assert sum(again.counts["invoices"]) <= 2 and again.reconciliation.discrepancies == []
+    assert world.balances()["G000000002"] == 200_00 and world.balances()["G000000001"] == 0
+
+
+def test_a_tryton_that_cannot_be_read_is_a_problem_of_the_cycle_not_its_end(make_world, tryton_url, tmp_path):
+    world = make_world(billing=f"tryton:///nosuchdb?config={tryton_url.config}",
+                       ledger=standard_ledger(tmp_path / "ledger"))
+    world.deliver(request_mail(ANN, "Please allocate payment PY00000001 to invoice G000000001."))
+    report = world.run()
+
+    assert any("ledger sync" in p and "nosuchdb" in p for p in report.problems)
+    assert report.stored == 1 and report.decided.get("applied") == 1  # decided on the figures it had
+    assert report.posted.get("retry") == 1  # and the posting waits for Tryton
