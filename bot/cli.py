@@ -257,8 +257,13 @@ def backup(file: Path = typer.Argument(..., help="Where the copy goes; written b
 
 
 @app.command("demo")
-def demo(reset: bool = typer.Option(False, "--reset", help="Start over: delete the demo's SQLite database, mailbox and outbox first.")) -> None:
+def demo(reset: bool = typer.Option(False, "--reset", help="Start over: delete the demo's SQLite database, mailbox and outbox first."),
+         billing: str = typer.Option("builtin", "--billing", help="builtin (allocbot's own ledger) or tryton (a local "
+                                     "Tryton on SQLite in var/tryton, built on the first run).")) -> None:
     """Build a demo ledger and mailbox on the embedded defaults, run one cycle, show the outcome."""
+    if billing not in ("builtin", "tryton"):
+        err.print(f"[red]--billing is builtin or tryton, not {billing!r}[/red]")
+        raise typer.Exit(2)
     from bot.demo import run_demo
 
     try:
@@ -266,7 +271,7 @@ def demo(reset: bool = typer.Option(False, "--reset", help="Start over: delete t
     except SettingsError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    raise typer.Exit(run_demo(settings, console, reset=reset))
+    raise typer.Exit(run_demo(settings, console, reset=reset, billing=billing))
 
 
 def main() -> None:

@@ -104,7 +104,9 @@ DEMO_USERS = (("ops@billing.example", "billing_admin"), ("viewer@billing.example
 DEMO_PASSWORD = "allocbot-demo-only"
 
 
-def run_demo(settings: Settings, console: Console, *, reset: bool) -> int:
+def run_demo(settings: Settings, console: Console, *, reset: bool, billing: str = "builtin") -> int:
+    """The demo on the embedded defaults; `billing="tryton"`: with a local Tryton as the billing
+    system of record (bot/demo_tryton.py) instead of allocbot's built-in ledger."""
     if not settings.mailbox.startswith("maildir:") or not settings.outbox.startswith("file:"):
         console.print("[red]the demo runs on the embedded defaults: a maildir: mailbox and a file: outbox[/red]")
         return 2
@@ -113,14 +115,20 @@ def run_demo(settings: Settings, console: Console, *, reset: bool) -> int:
             console.print("[red]--reset only deletes SQLite databases; point DATABASE_URL at a SQLite file[/red]")
             return 2
         _reset(settings)
+    var = Path(settings.mailbox.removeprefix("maildir:")).parent
+    ledger_dir = var / "demo-ledger"
+    write_demo_ledger(ledger_dir)
+    if billing == "tryton":
+        from bot.demo_tryton import prepare_tryton
+
+        settings = settings.model_copy(update={"billing": prepare_tryton(var, ledger_dir, console, reset=reset)})
     app = bootstrap(settings)
     with Session(app.engine) as session:
         if store.status_counts(session):
             console.print("[yellow]the database already holds requests; run `allocbot demo --reset` to start over[/yellow]")
             return 1
-        ledger_dir = Path(settings.mailbox.removeprefix("maildir:")).parent / "demo-ledger"
-        write_demo_ledger(ledger_dir)
-        import_ledger(session, ledger_dir)
+        if billing != "tryton":  # with Tryton the cycle reads the ledger from it
+            import_ledger(session, ledger_dir)
         for email, role in DEMO_USERS:
             if user_by_email(session, email=email) is None:
                 add_user(session, email=email, password=DEMO_PASSWORD, role=role, now=app.clock(),
@@ -137,6 +145,10 @@ def run_demo(settings: Settings, console: Console, *, reset: bool) -> int:
             table.add_row(parseaddr(rec["from"])[1], rec["subject"], rec["status"], ", ".join(rec["reasons"]), allocated,
                           ", ".join(r["kind"] for r in rec["replies"]) or "—")
     console.print(table)
+    if billing == "tryton":
+        from bot.demo_tryton import print_tryton_figures
+
+        print_tryton_figures(settings.billing, console, payment_pattern=settings.payment_pattern)
     outbox = Path(settings.outbox.removeprefix("file:")).resolve()
     console.print(f"{report.stored} requests read, {report.sent} replies written to {outbox}")
     console.print(f"database: {settings.database_url} — try `allocbot billing show 1001` or `allocbot requests export --format jsonl`")

@@ -15,9 +15,12 @@ What the ledger becomes (and what bot/tryton/reading.py reads back):
 """
 from __future__ import annotations
 
+import argparse
+import configparser
 import csv
 import datetime as dt
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,11 +34,56 @@ MODULES = ("account_invoice",)
 ADMIN_ROLES = ("billing_admin", "account_admin")
 
 
-def activate(url: TrytonURL, *, database_file: Path | None = None) -> None:
-    """Create the database (SQLite: the file under trytond's `path`) and activate the modules."""
-    if database_file is not None:
-        database_file.parent.mkdir(parents=True, exist_ok=True)
-        database_file.touch()
+def database_location(config: Path) -> tuple[str, str]:
+    """("sqlite", the folder of its database files) or ("postgresql", the server's URI), from
+    trytond's configuration file."""
+    parser = configparser.ConfigParser()
+    parser.read(config)
+    uri = parser.get("database", "uri", fallback="sqlite://")
+    if uri.startswith("sqlite"):
+        return "sqlite", parser.get("database", "path", fallback=str(Path.home() / "db"))
+    return "postgresql", uri
+
+
+def create_database(url: TrytonURL, *, template: str | None = None) -> None:
+    """An empty database (SQLite: a file in trytond's `path`), or a copy of `template` (SQLite's
+    backup, since trytond keeps SQLite in WAL mode; PostgreSQL's CREATE DATABASE … TEMPLATE)."""
+    kind, where = database_location(url.config)
+    if kind == "sqlite":
+        target = Path(where) / f"{url.database}.sqlite"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if template is None:
+            target.touch()
+            return
+        with sqlite3.connect(Path(where) / f"{template}.sqlite") as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(where.rstrip("/") + "/postgres", autocommit=True) as conn:
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(url.database))
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        conn.execute(statement)
+
+
+def drop_database(url: TrytonURL) -> None:
+    kind, where = database_location(url.config)
+    if kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            (Path(where) / f"{url.database}.sqlite{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(where.rstrip("/") + "/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(url.database)))
+
+
+def activate(url: TrytonURL) -> None:
+    """Create the database and activate the modules in it (trytond-admin, about a minute)."""
+    create_database(url)
     admin = Path(sys.executable).with_name("trytond-admin")
     with tempfile.NamedTemporaryFile("w", suffix=".pass", delete=False) as f:
         f.write("admin\n")
@@ -88,6 +136,12 @@ def set_up_company(url: TrytonURL, *, currency: str = "USD", years: Iterable[int
 def _rows(directory: Path, stem: str) -> list[dict[str, str]]:
     with (directory / f"{stem}.csv").open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def ledger_years(directory: Path) -> set[int]:
+    """The years a ledger export's invoices and payments fall in: each needs a fiscal year."""
+    return ({int(r["issue_date"][:4]) for r in _rows(directory, "invoices")}
+            | {int(r["received_date"][:4]) for r in _rows(directory, "payments")})
 
 
 def load_ledger(url: TrytonURL, directory: Path) -> dict[str, int]:
@@ -211,3 +265,25 @@ class _Book:
             invoice = self.invoice(prior, party, number=f"PRIOR-{row['payment_id']}", amount=amount - unallocated)
             self.pay(invoice, amount - unallocated, described)
         return line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot.tryton.building URL [--ledger DIR]`: a Tryton database built as the demo
+    and the tests build theirs, for trying allocbot on Tryton by hand."""
+    from bot.tryton.connection import parse_tryton_url
+
+    parser = argparse.ArgumentParser(prog="python -m bot.tryton.building", description=main.__doc__)
+    parser.add_argument("url", help="tryton:///DATABASE?config=PATH (the database must not exist yet)")
+    parser.add_argument("--ledger", type=Path, help="a ledger export (accounts/contacts/invoices/payments CSVs)")
+    parser.add_argument("--currency", default="USD", help="the company's currency (default USD)")
+    args = parser.parse_args(argv)
+    url = parse_tryton_url(args.url)
+    activate(url)
+    set_up_company(url, currency=args.currency, years=ledger_years(args.ledger) if args.ledger else ())
+    if args.ledger:
+        print(", ".join(f"{n} {what}" for what, n in load_ledger(url, args.ledger).items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

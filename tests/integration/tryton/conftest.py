@@ -43,7 +43,7 @@ def tryton_base(tryton_home: Path) -> Path:
     from bot.tryton.building import activate, set_up_company
 
     url = TrytonURL("base", tryton_home / "trytond.conf")
-    activate(url, database_file=tryton_home / "db" / "base.sqlite")
+    activate(url)
     set_up_company(url, currency="USD", years=(2026,))
     return tryton_home / "db" / "base.sqlite"
 
