@@ -63,8 +63,12 @@ def pool_of(url: TrytonURL):
         Pool.start()
         _STARTED["config"] = str(url.config)
     pool = Pool(url.database)
+    loaded = _STARTED.setdefault("databases", set())
+    if url.database in loaded:  # init() would load every module again, most of a posting's time
+        return pool
     try:
         pool.init()
+        loaded.add(url.database)
     except Exception as exc:  # noqa: BLE001 - a missing database, a driver error: said as it is
         raise BillingError(f"{url.shown}: cannot open the database ({type(exc).__name__}: {exc})") from None
     return pool

@@ -61,7 +61,8 @@ class TrytonBilling:
         from trytond.exceptions import UserError, UserWarning
 
         def post(pool) -> Answer:
-            if _made(pool, posting.key):
+            if _made(pool, posting.key):  # a crash after Tryton's commit: finish what it left
+                _settle_number(pool, posting.invoice_number)
                 return Answer(posting.key, "reflected", "already in Tryton")
             (reverse if posting.kind == "reverse" else allocate)(pool, posting, journal=self.url.journal)
             return Answer(posting.key, "reflected")
@@ -190,11 +191,23 @@ def allocate(pool, posting: PostingOut, *, journal: str) -> None:
 
 
 def _settle(pool, invoice) -> None:
-    """Reconcile an invoice its payments pay in full, which makes it `paid`."""
+    """Reconcile an invoice its payments pay in full, and let it become `paid` in this same
+    transaction: Tryton would do that in a task after the commit, which a crash right after the
+    commit loses (the invoice then stays `posted` with nothing to pay)."""
+    Invoice = pool.get("account.invoice")
     if invoice.amount_to_pay == 0:
         lines = [l for l in [*invoice.lines_to_pay, *invoice.payment_lines] if l.reconciliation is None]
         if lines:
             pool.get("account.move.line").reconcile(lines)
+    invoice = Invoice(invoice.id)
+    if invoice.state == "posted" and invoice.reconciled:
+        Invoice.process([invoice])
+
+
+def _settle_number(pool, number: str) -> None:
+    for invoice in pool.get("account.invoice").search([("type", "=", "out"), ("number", "=", number),
+                                                       ("state", "in", ["posted", "paid"])]):
+        _settle(pool, invoice)
 
 
 def reverse(pool, posting: PostingOut, *, journal: str) -> None:
