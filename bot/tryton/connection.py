@@ -47,6 +47,28 @@ def parse_tryton_url(url: str) -> TrytonURL:
 
 
 _STARTED: dict[str, object] = {}
+# Tables, and sequences (the journal's move numbering), that Tryton asked a transaction to lock:
+# later transactions lock them from the start, rather than each posting doing its work twice to
+# learn it again. Other records' locks (the lines a posting reconciles) differ every time.
+_LOCKED: set[str] = set()
+_LOCKED_RECORDS: dict[str, set[int]] = {}
+_SEQUENCES = ("ir_sequence", "ir_sequence_strict")
+
+
+def _learnt() -> dict:
+    extras: dict = {}
+    if _LOCKED:
+        extras["_lock_tables"] = sorted(_LOCKED)
+    if _LOCKED_RECORDS:
+        extras["_lock_records"] = {table: sorted(ids) for table, ids in _LOCKED_RECORDS.items()}
+    return extras
+
+
+def _learn(extras: dict) -> None:
+    _LOCKED.update(extras.get("_lock_tables", ()))
+    for table, ids in extras.get("_lock_records", {}).items():
+        if table in _SEQUENCES:
+            _LOCKED_RECORDS.setdefault(table, set()).update(ids)
 
 
 def pool_of(url: TrytonURL):
@@ -97,15 +119,17 @@ def transaction(url: TrytonURL, *, readonly: bool = True) -> Iterator[object]:
             yield pool
 
 
-def run(url: TrytonURL, work: Callable[[object], T], *, attempts: int = 10) -> T:
+def run(url: TrytonURL, work: Callable[[object], T], *, attempts: int = 10, tasks: bool = True) -> T:
     """`work(pool)` in one Tryton transaction, committed when it returns. Tryton asks for a
     transaction to start over holding a lock it found it needs (as its own RPC dispatcher
-    does); the work is then done again from the start, nothing of the first try kept."""
+    does); the work is then done again from the start, nothing of the first try kept. The
+    tasks the work queued run after the commit, as Tryton's dispatcher runs them (`tasks`)."""
     pool = pool_of(url)
     from trytond.transaction import Transaction, TransactionError
     from trytond.worker import run_task
 
-    user, extras = _user_id(pool, url), {}
+    user = _user_id(pool, url)
+    extras = _learnt()
     for _attempt in range(attempts):
         with Transaction().start(url.database, user, **extras) as tx:
             try:
@@ -114,11 +138,12 @@ def run(url: TrytonURL, work: Callable[[object], T], *, attempts: int = 10) -> T
             except TransactionError as again:
                 tx.rollback()
                 again.fix(extras)
+                _learn(extras)
                 continue
             tx.commit()
-            tasks = list(tx.tasks)
+            queued = list(tx.tasks) if tasks else []
             tx.tasks.clear()
-        for task_id in tasks:  # what Tryton queued for after the commit (an invoice becoming paid)
+        for task_id in queued:  # what Tryton queued for after the commit
             run_task(pool, task_id)
         return result
     raise BillingError(f"{url.shown}: Tryton asked {attempts} times to start the transaction over")

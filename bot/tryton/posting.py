@@ -106,6 +106,13 @@ def _made(pool, key: str) -> bool:
     return bool(pool.get("account.move").search([("description", "=", key)], limit=1))
 
 
+def _lock(pool, lines: list) -> None:
+    """Lock the lines the posting will reconcile before anything is made: the first attempt
+    learns which (Tryton asks for the transaction to start over holding them) at the cost of a
+    few searches, not of the whole posting done twice."""
+    pool.get("account.move.line").lock(lines)
+
+
 def _invoice(pool, posting: PostingOut):
     Invoice = pool.get("account.invoice")
     found = Invoice.search([("type", "=", "out"), ("number", "=", posting.invoice_number)])
@@ -183,6 +190,7 @@ def allocate(pool, posting: PostingOut, *, journal: str) -> None:
     if covered < posting.amount:
         raise Refused(f"payment {posting.payment_id} has {covered} {posting.currency} open in Tryton, less than "
                       f"{posting.amount}")
+    _lock(pool, [*chosen, *invoice.lines_to_pay, *invoice.payment_lines])
     part = _split(pool, invoice, chosen, posting.amount, key=posting.key, journal=journal,
                   labels=(f"{posting.payment_id} {posting.key} {posting.invoice_number}", posting.payment_id))
     Invoice = pool.get("account.invoice")
@@ -221,6 +229,7 @@ def reverse(pool, posting: PostingOut, *, journal: str) -> None:
         raise Refused(f"Tryton shows no allocation of payment {posting.payment_id} to {posting.invoice_number} "
                       "by allocbot to take back")
     part = parts[0]
+    _lock(pool, [part, *invoice.lines_to_pay, *invoice.payment_lines])
     Invoice, Reconciliation = pool.get("account.invoice"), pool.get("account.move.reconciliation")
     paid = [l.reconciliation for l in [*invoice.lines_to_pay, *invoice.payment_lines] if l.reconciliation]
     if paid:

@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from bot.ledger.database import make_engine
 from bot.ledger.tables import Allocation, Posting
-from bot.tryton.building import load_ledger
+from bot.tryton.entering import load_ledger
 from bot.tryton.connection import transaction
 from tests.integration.conftest import account, contact, invoice, payment, request_mail, write_ledger
 from tests.reliability.harness import (

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bot.posting.port import Batch, PostingOut
-from bot.tryton.building import load_ledger
+from bot.tryton.entering import load_ledger
 from bot.tryton.posting import TrytonBilling
 from bot.tryton.reading import ledger_rows
 from tests.integration.conftest import standard_ledger

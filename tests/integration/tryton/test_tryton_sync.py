@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.ledger.tables import Posting
-from bot.tryton.building import load_ledger
+from bot.tryton.entering import load_ledger
 from bot.posting.syncing import sync_ledger
 from tests.integration.conftest import ANN, request_mail, standard_ledger
 
@@ -56,10 +56,10 @@ def test_the_sync_command_reads_tryton_and_says_what_it_imported(tryton_url, tmp
 
 def _by_hand(url, work):
     """A change made in Tryton itself, as its users make it, in one Tryton transaction."""
-    from bot.tryton.building import _Book
+    from bot.tryton.entering import Book
     from bot.tryton.connection import run
 
-    return run(url, lambda pool: work(pool, _Book(pool)))
+    return run(url, lambda pool: work(pool, Book(pool)))
 
 
 def entered_long_ago(url, *, hours: int = 2) -> None:
