@@ -27,8 +27,8 @@ def _config(home: Path) -> Path:
 
 def prepare_tryton(var: Path, ledger: Path, console: Console, *, reset: bool) -> str:
     """The demo's Tryton database, built the first time, copied afresh on reset; its URL."""
-    from bot.tryton.building import (activate, create_database, drop_database, ledger_years, load_ledger,
-                                     set_up_company)
+    from bot.tryton.building import activate, create_database, drop_database, set_up_company
+    from bot.tryton.entering import ledger_years, load_ledger
 
     config = _config(var / "tryton")
     built, demo = TrytonURL(BUILT, config), TrytonURL(DATABASE, config)
