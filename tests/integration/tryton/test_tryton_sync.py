@@ -117,3 +117,30 @@ def test_a_tryton_that_cannot_be_read_is_a_problem_of_the_cycle_not_its_end(make
     assert any("ledger sync" in p and "nosuchdb" in p for p in report.problems)
     assert report.stored == 1 and report.decided.get("applied") == 1  # decided on the figures it had
     assert report.posted.get("retry") == 1  # and the posting waits for Tryton
+
+
+def test_an_invoice_paid_in_tryton_meanwhile_refuses_the_posting_and_the_request_goes_to_review(
+        make_world, tryton_url, tmp_path):
+    from bot.ledger.tables import Allocation
+
+    load_ledger(tryton_url, standard_ledger(tmp_path / "ledger"))
+    world = make_world(billing=f"tryton:///{tryton_url.database}?config={tryton_url.config}")
+    sync(world, tryton_url)
+
+    def pay_in_full(pool, book):
+        [invoice] = pool.get("account.invoice").search([("number", "=", "G000000002")])
+        book.pay(invoice, Decimal("250.00"), "wire from the partner's parent company")
+
+    _by_hand(tryton_url, pay_in_full)  # allocbot has not read it yet: it still sees 250.00 open
+    world.deliver(request_mail(ANN, "Please allocate payment PY00000002 to invoice G000000002."))
+    report = world.run()
+
+    assert report.decided.get("applied") == 1 and report.posted == {"rejected": 1}
+    [posting] = world.rows(Posting)
+    assert posting.state == "rejected" and "G000000002 is paid in Tryton" in posting.reason
+    [request] = [r for r in world.export() if r["subject"] == "Payment allocation"]
+    assert request["status"] == "review" and "billing_rejected" in request["reasons"]
+    [allocation] = world.rows(Allocation)
+    assert allocation.released_at is not None
+    assert world.balances()["PY00000002"] == 500_00  # the money is free again
+    assert "confirmation" not in [r.kind for r in world.outbound()]
