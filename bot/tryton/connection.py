@@ -96,13 +96,21 @@ def pool_of(url: TrytonURL):
     return pool
 
 
+_USERS: dict[tuple[str, str], int] = {}
+
+
 def _user_id(pool, url: TrytonURL) -> int:
+    """The acting user's id, looked up once per process (a transaction of its own each time
+    was a tenth of a posting)."""
     from trytond.transaction import Transaction
 
+    if (url.database, url.user) in _USERS:
+        return _USERS[url.database, url.user]
     with Transaction().start(url.database, 0, readonly=True):
-        users = pool.get("res.user").search([("login", "=", url.user)])
+        users = pool.get("res.user").search([("login", "=", url.user), ("active", "=", True)])
     if not users:
         raise BillingError(f"{url.shown}: no Tryton user {url.user!r}")
+    _USERS[url.database, url.user] = users[0].id
     return users[0].id
 
 
