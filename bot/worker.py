@@ -2,8 +2,9 @@
 
 Jobs (APScheduler 3, each max_instances=1, coalesced, with a misfire grace time):
 - `intake`  every poll_seconds, and at once when IDLE reports new mail: under the intake
-  lease, read the billing system's ledger when a sync is due (Tryton), fetch and store new mail; then decide stored messages (claimed row by row, so every
-  worker can help), file outcomes in the mailbox, and send the replies just made.
+  lease, read the billing system's ledger when a sync is due (Tryton), fetch and store new
+  mail; then decide stored messages (claimed row by row, so every worker can help), file
+  outcomes in the mailbox, and send the replies just made.
 - `outbox`  every outbox_seconds: send replies that are due (first tries and retries).
 - `digest`  daily at digest_time (UTC) when digest_to is set.
 - `notice`  daily at unallocated_notice_time (UTC) when unallocated_notice is on.

@@ -174,9 +174,10 @@ class Book:
         """Each payment's open part as a receipt; its part allocated before the export paid an
         invoice of its own (`PRIOR-…`)."""
         described = [f"{row['payment_id']} {row['reference']}".strip() for row in rows]
-        open_rows = [(row, d) for row, d in zip(rows, described, strict=True) if Decimal(row["unallocated_amount"]) > 0]
-        lines = self.receipts([Receipt(parties[row["account_id"]], Decimal(row["unallocated_amount"]), row["currency"],
-                                       dt.date.fromisoformat(row["received_date"]), d) for row, d in open_rows])
+        lines = self.receipts([
+            Receipt(parties[row["account_id"]], Decimal(row["unallocated_amount"]), row["currency"],
+                    dt.date.fromisoformat(row["received_date"]), d)
+            for row, d in zip(rows, described, strict=True) if Decimal(row["unallocated_amount"]) > 0])
         prior = [(row, d, Decimal(row["amount"]) - Decimal(row["unallocated_amount"]))
                  for row, d in zip(rows, described, strict=True)
                  if Decimal(row["amount"]) > Decimal(row["unallocated_amount"])]

@@ -124,8 +124,8 @@ class _Read:
 
     def _receivable(self, *domain) -> list:
         return self.pool.get("account.move.line").search(
-            [("account.type.receivable", "=", True), ("party", "in", list(self.codes)), ("move.state", "=", "posted"),
-             *domain], order=[("id", "ASC")])
+            [("account.type.receivable", "=", True), ("party", "in", list(self.codes)),
+             ("move.state", "=", "posted"), *domain], order=[("id", "ASC")])
 
     def _payment_id(self, line) -> str | None:
         words = (line.description or "").split()
@@ -152,11 +152,13 @@ class _Read:
             found["total"] += line_amount(line)
             if line.credit and line.reconciliation is None and not line.invoice_payments:
                 found["open"] += line_amount(line)
-        return [{"payment_id": pid, "account_id": self.codes[f["line"].party.id],
-                 "received_date": f["line"].move.date.isoformat(), "currency": _currency(f["line"]),
-                 "amount": f"{_round(f['line'], f['total'])}", "unallocated_amount": f"{_round(f['line'], f['open'])}",
-                 "reference": " ".join((f["line"].description or "").split()[1:]), "payer_name": f["line"].party.name}
-                for pid, f in payments.items()]
+        return [self._payment_row(pid, f["line"], f["total"], f["open"]) for pid, f in payments.items()]
+
+    def _payment_row(self, pid: str, line, total: Decimal, unallocated: Decimal) -> dict[str, str]:
+        return {"payment_id": pid, "account_id": self.codes[line.party.id], "received_date": line.move.date.isoformat(),
+                "currency": _currency(line), "amount": f"{_round(line, total)}",
+                "unallocated_amount": f"{_round(line, unallocated)}",
+                "reference": " ".join((line.description or "").split()[1:]), "payer_name": line.party.name}
 
     def allocation_rows(self) -> list[dict[str, str]]:
         """Every line allocbot's moves gave an invoice, under its posting key (always all of
