@@ -54,7 +54,8 @@ def _print_import(report) -> None:
     from bot.ledger.reconcile_print import print_reconciliation
 
     for name, (inserted, updated) in report.counts.items():
-        console.print(f"{name}: {inserted} inserted, {updated} updated")
+        removed = f", {report.contacts_removed} removed" if name == "contacts" and report.contacts_removed else ""
+        console.print(f"{name}: {inserted} inserted, {updated} updated{removed}")
     print_reconciliation(report.reconciliation, console)
 
 

@@ -23,7 +23,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session, SQLModel, col
 
 from bot.ledger import reconcile
@@ -48,6 +48,7 @@ class LedgerImportError(Exception):
 class ImportReport:
     counts: dict[str, tuple[int, int]]  # file stem -> (inserted, updated); absent files omitted
     reconciliation: reconcile.Reconciliation = field(default_factory=reconcile.Reconciliation)
+    contacts_removed: int = 0  # with contacts_complete: contacts the export no longer lists
 
 
 def _account(c: Cells) -> dict[str, Any]:
@@ -197,8 +198,24 @@ def _wanted(session: Session, spec: _Spec, path: Path, keys: set[str]) -> set[st
     return {cells[column].strip() for _line, cells in _records(path, spec.columns) if cells[column].strip() in keys}
 
 
+def _drop_unlisted_contacts(session: Session, *, directory: Path) -> int:
+    """Contacts of the export's accounts that its contacts.csv no longer lists: removed, so a
+    person taken off an account in the billing system loses the say over its money at once."""
+    accounts = {c["account_id"].strip() for _line, c in _records(directory / "accounts.csv", ("account_id",))}
+    listed = {(c["account_id"].strip(), c["email"].strip().lower())
+              for _line, c in _records(directory / "contacts.csv", ("account_id", "email"))}
+    rows = session.exec(select(Contact.id, Contact.account_id, Contact.email).execution_options(yield_per=BATCH))
+    gone = iter([cid for cid, account_id, email in rows
+                 if account_id in accounts and (account_id, email.lower()) not in listed])
+    removed = 0
+    while chunk := list(islice(gone, BATCH)):
+        session.exec(delete(Contact).where(col(Contact.id).in_(chunk)))
+        removed += len(chunk)
+    return removed
+
+
 def import_ledger(session: Session, directory: Path, *, now: datetime | None = None,
-                  bank_payment_pattern: str | None = None) -> ImportReport:
+                  bank_payment_pattern: str | None = None, contacts_complete: bool = False) -> ImportReport:
     """Validate the whole export, then upsert accounts, contacts, invoices, payments and bank
     accounts (each file only when present), then reconcile with allocbot's postings.
 
@@ -239,7 +256,10 @@ def import_ledger(session: Session, directory: Path, *, now: datetime | None = N
                 in_export[spec.stem] = _wanted(session, spec, path, keys) - skip.get(spec.stem, frozenset())
     except BadCell as bad:  # a file changed between the passes; the caller's rollback undoes the rest
         raise LedgerImportError([f"{directory}: a file changed during the import ({bad.message})"]) from None
+    removed = 0
+    if contacts_complete and (directory / "accounts.csv").is_file() and (directory / "contacts.csv").is_file():
+        removed = _drop_unlisted_contacts(session, directory=directory)
     session.flush()
     result = reconcile.reconcile(session, exported=exported, before=before, in_export=in_export, now=now,
                                  found=_bank_id_discrepancies(named))
-    return ImportReport(counts, result)
+    return ImportReport(counts, result, removed)

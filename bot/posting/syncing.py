@@ -3,7 +3,9 @@ the same step at the start of every cycle once `ledger_sync_seconds` have passed
 
 The billing system writes an export of its own data (a `LedgerSource`); it goes through
 `import_ledger`, so a sync validates, reconciles and holds what it cannot explain exactly as a
-CSV import does, and the export's allocations.csv reflects allocbot's postings by key.
+CSV import does, and the export's allocations.csv reflects allocbot's postings by key. Unlike a
+CSV export, it lists every contact of each account it lists: a contact it no longer lists is
+removed, so someone taken off an account in the billing system no longer moves its money.
 
 Most syncs read only what changed since the last one (`since`): when the last read began on the
 billing system's clock, less an overlap for transactions that were still open then. Every
@@ -83,7 +85,7 @@ def sync_ledger(app: App, *, full: bool = False) -> SyncReport:
         with tempfile.TemporaryDirectory(prefix="allocbot-ledger-") as scratch:
             read = app.billing.read_ledger(Path(scratch), since=since)
             try:
-                imported = import_ledger(session, read.directory, now=now,
+                imported = import_ledger(session, read.directory, now=now, contacts_complete=True,
                                          bank_payment_pattern=settings.bank_payment_pattern)
             except Exception:
                 session.rollback()

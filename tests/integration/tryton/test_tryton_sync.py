@@ -8,7 +8,7 @@ from decimal import Decimal
 from bot.ledger.tables import Posting
 from bot.tryton.entering import load_ledger
 from bot.posting.syncing import sync_ledger
-from tests.integration.conftest import ANN, request_mail, standard_ledger
+from tests.integration.conftest import ANN, OLA, TOM, request_mail, standard_ledger
 
 
 def sync(world, url, *, full=True):
@@ -144,3 +144,29 @@ def test_an_invoice_paid_in_tryton_meanwhile_refuses_the_posting_and_the_request
     assert allocation.released_at is not None
     assert world.balances()["PY00000002"] == 500_00  # the money is free again
     assert "confirmation" not in [r.kind for r in world.outbound()]
+
+
+def test_a_contact_taken_off_a_party_in_tryton_no_longer_moves_its_money(make_world, tryton_url, tmp_path):
+    from bot.ledger.tables import Contact
+
+    load_ledger(tryton_url, standard_ledger(tmp_path / "ledger"))
+    entered_long_ago(tryton_url)
+    world = make_world(billing=f"tryton:///{tryton_url.database}?config={tryton_url.config}")
+    sync(world, tryton_url)
+    assert ANN in {c.email for c in world.rows(Contact)}
+
+    def take_ann_off(pool, _book):  # as Tryton's client does: the party written, the mechanism deleted
+        Party = pool.get("party.party")
+        [party] = Party.search([("code", "=", "A1")])
+        Party.write([party], {"contact_mechanisms": [("delete", [m.id for m in party.contact_mechanisms
+                                                                 if m.value == ANN])]})
+
+    _by_hand(tryton_url, take_ann_off)
+    world.later(seconds=61)
+    changed = sync(world, tryton_url, full=False)
+    assert changed.contacts_removed == 1 and changed.counts["accounts"] == (0, 1)  # only A1 was read again
+    assert {c.email for c in world.rows(Contact)} == {TOM, OLA}
+
+    world.deliver(request_mail(ANN, "Please allocate payment PY00000001 to invoice G000000001."))
+    report = world.run()
+    assert report.decided.get("applied") is None and world.rows(Posting) == []
