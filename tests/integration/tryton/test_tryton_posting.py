@@ -107,3 +107,20 @@ def test_the_setting_builds_the_connector_and_a_bad_url_is_named(tryton_url):
     with pytest.raises(SettingsError, match="names no trytond configuration"):
         build_billing(load_settings(billing="tryton:///books"))
     assert "no Tryton user 'nobody'" in TrytonBilling(f"{url}&user=nobody").check()
+
+
+def test_a_closed_period_refuses_the_posting_with_tryton_s_message(billing):
+    import datetime as dt
+
+    from bot.tryton.connection import run
+
+    def close_this_month(pool):
+        Period = pool.get("account.period")
+        company = pool.get("company.company").search([])[0]
+        Period.close([Period(Period.find(company, date=dt.date.today()).id)])
+
+    run(billing.url, close_this_month)
+    before = figures(billing.url)
+    [(outcome, reason)] = post(billing, posting("alloc-5-aa", "PY00000002", "G000000002", "250.00"))
+    assert outcome == "rejected" and "you must reopen the period" in reason
+    assert figures(billing.url) == before
