@@ -7,7 +7,7 @@ encoding and charset, binary bodies). Whatever comes in, `parse_bytes`, `classif
 `read_message` return: nothing they raise is acceptable. A few thousand examples, in seconds;
 `tests/bench/fuzz_parser.py` runs the same mutations 100,000 times.
 
-A random MIME tree costs about 100 ms to read (a third of them carry a 140 KB body somewhere,
+A random MIME tree costs about 100 ms to read (one in five carries a 140 KB body somewhere,
 read to the text limits), a mutated real mail 5 ms: the trees get 200 examples, the mutations
 1,500.
 """
