@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.cli_payments import payments_cli
 from bot.cli_postings import allocations_cli, postings_cli
 from bot.cli_support import build_app, console, err
+from bot.cli_users import users_cli
 from bot.intake.mailbox import MailboxError
 from bot.settings import SettingsError, load_settings
 
@@ -20,7 +21,6 @@ app = typer.Typer(help="allocbot: applies payment allocation requests from a mai
 ledger_cli = typer.Typer(help="The known invoices and payments.", no_args_is_help=True)
 billing_cli = typer.Typer(help="An account's billing view.", no_args_is_help=True)
 requests_cli = typer.Typer(help="The stored requests.", no_args_is_help=True)
-users_cli = typer.Typer(help="Who may sign in to the web UI.", no_args_is_help=True)
 app.add_typer(ledger_cli, name="ledger")
 app.add_typer(payments_cli, name="payments")
 app.add_typer(billing_cli, name="billing")
@@ -181,35 +181,6 @@ def requests_export(format: str = typer.Option("jsonl", "--format", help="Only j
     with Session(application.engine) as session:
         for record in export_requests(session):
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-@users_cli.command("add")
-def users_add(email: str, role: str = typer.Option(..., "--role", help="billing_admin (acts) or viewer (reads)"),
-              password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input instead of asking.")) -> None:
-    """Create a web UI user with an argon2-hashed password (asked for twice, not echoed)."""
-    from bot.ledger.users import UserError, add_user, hasher_for
-
-    application = build_app()
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with Session(application.engine) as session:
-        try:
-            user = add_user(session, email=email, password=password, role=role, now=application.clock(),
-                            hasher=hasher_for(application.settings))
-        except UserError as exc:
-            err.print(f"[red]user not added:[/red] {exc}")
-            raise typer.Exit(1) from None
-        session.commit()
-        console.print(f"added {user.email} ({user.role})")
-
-
-@users_cli.command("list")
-def users_list() -> None:
-    """The web UI's users and their roles."""
-    from bot.ledger.users import list_users
-
-    with Session(build_app().engine) as session:
-        for user in list_users(session):
-            console.print(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}")
 
 
 @app.command("export")

@@ -8,6 +8,7 @@ one Tryton installation.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,25 +48,22 @@ def parse_tryton_url(url: str) -> TrytonURL:
 
 
 _STARTED: dict[str, object] = {}
-# Tables, and sequences (the journal's move numbering), that Tryton asked a transaction to lock:
-# later transactions lock them from the start, rather than each posting doing its work twice to
-# learn it again. Other records' locks (the lines a posting reconciles) differ every time.
-_LOCKED: set[str] = set()
+# The sequences (the journal's move numbering) Tryton asked a transaction to lock: later
+# transactions lock them from the start, rather than each posting doing its work twice to learn
+# it again. Other locks are not kept: the lines a posting reconciles differ every time, and a
+# table lock (Tryton takes one when it first opens a journal's period) held by every posting
+# would make concurrent workers refuse each other.
 _LOCKED_RECORDS: dict[str, set[int]] = {}
 _SEQUENCES = ("ir_sequence", "ir_sequence_strict")
 
 
 def _learnt() -> dict:
-    extras: dict = {}
-    if _LOCKED:
-        extras["_lock_tables"] = sorted(_LOCKED)
-    if _LOCKED_RECORDS:
-        extras["_lock_records"] = {table: sorted(ids) for table, ids in _LOCKED_RECORDS.items()}
-    return extras
+    if not _LOCKED_RECORDS:
+        return {}
+    return {"_lock_records": {table: sorted(ids) for table, ids in _LOCKED_RECORDS.items()}}
 
 
 def _learn(extras: dict) -> None:
-    _LOCKED.update(extras.get("_lock_tables", ()))
     for table, ids in extras.get("_lock_records", {}).items():
         if table in _SEQUENCES:
             _LOCKED_RECORDS.setdefault(table, set()).update(ids)
@@ -123,8 +121,20 @@ def transaction(url: TrytonURL, *, readonly: bool = True) -> Iterator[object]:
 
     user = _user_id(pool, url)  # its own transaction, before this one starts
     with Transaction().start(url.database, user, readonly=readonly) as tx:
+        _begin(tx, writing=not readonly)
         with tx.set_context(pool.get("res.user").get_preferences(context_only=True)):
             yield pool
+
+
+def _begin(tx, *, writing: bool) -> None:
+    """On SQLite, open the transaction now. trytond's SQLite connection begins only at the first
+    write, so until then every read saw the latest commit: a read of the ledger could see a
+    posting in one table and not in the next, and a posting could choose lines another one was
+    reconciling. BEGIN IMMEDIATE also makes postings take turns from their first read."""
+    from trytond import backend
+
+    if backend.name == "sqlite" and not tx.connection.in_transaction:
+        tx.connection.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def run(url: TrytonURL, work: Callable[[object], T], *, attempts: int = 10, tasks: bool = True) -> T:
@@ -133,20 +143,28 @@ def run(url: TrytonURL, work: Callable[[object], T], *, attempts: int = 10, task
     does); the work is then done again from the start, nothing of the first try kept. The
     tasks the work queued run after the commit, as Tryton's dispatcher runs them (`tasks`)."""
     pool = pool_of(url)
+    from trytond import backend
     from trytond.transaction import Transaction, TransactionError
     from trytond.worker import run_task
 
     user = _user_id(pool, url)
     extras = _learnt()
-    for _attempt in range(attempts):
+    for attempt in range(attempts):
         with Transaction().start(url.database, user, **extras) as tx:
             try:
+                _begin(tx, writing=True)
                 with tx.set_context(pool.get("res.user").get_preferences(context_only=True)):
                     result = work(pool)
             except TransactionError as again:
                 tx.rollback()
                 again.fix(extras)
                 _learn(extras)
+                continue
+            except backend.DatabaseOperationalError:  # a lock another writer holds: a moment later
+                tx.rollback()
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
                 continue
             tx.commit()
             queued = list(tx.tasks) if tasks else []

@@ -22,8 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.tryton.connection import TrytonURL
-
-ADMIN_ROLES = ("billing_admin", "account_admin")
+from bot.tryton.reading import ADMIN_ROLES
 
 
 def _rows(directory: Path, stem: str) -> list[dict[str, str]]:
@@ -135,8 +134,9 @@ class Book:
         self.pay_all([p for p in paid if p[1] > 0])
         return made
 
-    def receipts(self, receipts: list[Receipt]) -> list:
-        """Cash receipts: the bank debited, the party's receivable credited; their receivable lines."""
+    def receipts(self, receipts: list[Receipt], *, post: bool = True) -> list:
+        """Cash receipts: the bank debited, the party's receivable credited; their receivable
+        lines (`post=False`: entered as drafts, to be posted later)."""
         Move, Period = self.pool.get("account.move"), self.pool.get("account.period")
 
         def lines(r: Receipt) -> list[dict]:
@@ -152,7 +152,8 @@ class Book:
         moves = Move.create([{"journal": self.cash_journal.id, "company": self.company.id, "date": r.date,
                               "description": r.description, "period": Period.find(self.company, date=r.date).id,
                               "lines": [("create", lines(r))]} for r in receipts])
-        Move.post(moves)
+        if post:
+            Move.post(moves)
         return [next(line for line in move.lines if line.account == self.receivable) for move in moves]
 
     def pay_all(self, paid: list[tuple[object, Decimal, str]]) -> None:

@@ -1,9 +1,11 @@
 """Tryton's ledger as the rows of an export (DESIGN.md's CSVs plus allocations.csv), so that
 `allocbot ledger sync` runs the same validation and reconciliation as `ledger import`.
 
-- accounts: parties with a `code` (the account id); locale from the party's language;
-- contacts: the parties' email contact mechanisms; the role is the first word of the
+- accounts: parties with a `code` (the account id); locale from the party's language (else
+  the company's, else `en`);
+- contacts: the parties' active email contact mechanisms; the role is the first word of the
   mechanism's comment, else `billing_admin` when its Invoice usage is ticked, else `contact`;
+  an address twice on one party is one contact, with the role that may do less;
 - invoices: posted and paid customer invoices; open amount = Tryton's amount to pay;
 - payments: receivable credit lines whose description starts with an id in the payment format;
   a payment's amount is what its lines credit net, its unallocated amount what of them is
@@ -24,6 +26,7 @@ from bot.tryton.connection import TrytonURL, transaction
 
 COLUMNS = {**{spec.stem: spec.columns for spec in SPECS if spec.stem != "bank_accounts"},
            ALLOCATIONS: ALLOCATION_COLUMNS}
+ADMIN_ROLES = ("billing_admin", "account_admin")  # the roles a mechanism's Invoice usage stands for
 KEY = re.compile(r"^(?:alloc|rev)-\d+-[0-9a-f]+$")
 
 
@@ -46,19 +49,23 @@ def line_amount(line) -> Decimal:
 def ledger_rows(url: TrytonURL, *, payment_pattern: str,
                 since: dt.datetime | None = None) -> tuple[dict[str, list[dict[str, str]]], dt.datetime | None]:
     """The rows of the export Tryton's data makes, read in one transaction: all of them, or
-    (`since`, UTC) the parties, invoices and payments that changed since, allocations always
-    all. Also when the read began on Tryton's clock (the clock of its change times), from
+    (`since`, UTC) the invoices and payments that changed since; accounts, contacts and
+    allocations always all (a contact archived or deleted in Tryton leaves no change time on its
+    party, and must lose its say at once). Also when the read began on Tryton's clock (the clock of its change times), from
     which the next read can ask for changes."""
     fits = re.compile(payment_pattern).fullmatch
     after = since.astimezone(dt.UTC).replace(tzinfo=None) if since is not None else None
     with transaction(url, readonly=True) as pool:
         read = _Read(pool, fits, after)
         rows: dict[str, list[dict[str, str]]] = {name: [] for name in COLUMNS}
+        # Allocations first: should a posting still land during the read (it cannot, within
+        # one transaction, but a read is worth keeping safe), the figures read after it are lower,
+        # never higher than allocbot's.
+        rows["allocations"] = read.allocation_rows()
         invoices = read.invoices()
-        rows["accounts"], rows["contacts"] = read.parties(invoices)
+        rows["accounts"], rows["contacts"] = read.parties()
         rows["invoices"] = [read.invoice_row(inv) for inv in invoices]
         rows["payments"] = read.payment_rows(invoices)
-        rows["allocations"] = read.allocation_rows()
         return rows, read.started
 
 
@@ -86,27 +93,38 @@ class _Read:
         cursor.execute(*Select([CurrentTimestamp()]))
         started = cursor.fetchone()[0]
         self.started = dt.datetime.fromisoformat(started) if isinstance(started, str) else started
+        self.codes = self._party_codes()
 
     def _party_codes(self) -> dict[int, str]:
         parties = self.pool.get("party.party").search([("code", "!=", None)])
         return {p.id: p.code for p in parties if p.id not in self.own}
 
     def invoices(self) -> list:
-        self.codes = self._party_codes()
         found = self.pool.get("account.invoice").search(
             [("type", "=", "out"), ("state", "in", ["posted", "paid"]), ("party", "in", list(self.codes)),
              _changed(self.after, "payment_lines", "move.lines")], order=[("number", "ASC")])
         return found
 
-    def parties(self, invoices: list) -> tuple[list[dict], list[dict]]:
-        Party = self.pool.get("party.party")
-        parties = [p for p in Party.search([("id", "in", list(self.codes)),
-                                            _changed(self.after, "contact_mechanisms")], order=[("code", "ASC")])]
+    def parties(self) -> tuple[list[dict], list[dict]]:
+        """Every party with a code, and its active email contacts: one each per address (two
+        mechanisms with one address and different roles keep the one that may do less)."""
+        parties = self.pool.get("party.party").browse(sorted(self.codes, key=self.codes.get))
         currency = self._currencies(parties)
-        accounts = [{"account_id": p.code, "name": p.name, "locale": _locale(p), "currency": currency[p.id]}
-                    for p in parties]
-        contacts = [{"account_id": p.code, "email": m.value.lower(), "name": m.name or p.name, "role": _role(m)}
-                    for p in parties for m in p.contact_mechanisms if m.type == "email" and m.value]
+        fallback = _locale(self.pool.get("company.company").search([])[0].party) or "en"
+        accounts = [{"account_id": p.code, "name": p.name, "locale": _locale(p) or fallback,
+                     "currency": currency[p.id]} for p in parties]
+        contacts = []
+        for p in parties:
+            by_email: dict[str, dict[str, str]] = {}
+            for m in p.contact_mechanisms:
+                if m.type != "email" or not m.value:
+                    continue
+                row = {"account_id": p.code, "email": m.value.strip().lower(), "name": m.name or p.name,
+                       "role": _role(m)}
+                kept = by_email.get(row["email"])
+                if kept is None or (kept["role"] in ADMIN_ROLES and row["role"] not in ADMIN_ROLES):
+                    by_email[row["email"]] = row
+            contacts += by_email.values()
         return accounts, contacts
 
     def _currencies(self, parties: list) -> dict[int, str]:
@@ -134,14 +152,14 @@ class _Read:
     def payment_rows(self, invoices: list) -> list[dict[str, str]]:
         """Payments whose lines changed, or that pay an invoice that did (a line added to an
         invoice's payments by hand changes the invoice, not the line), with all their lines."""
-        lines = self._receivable(_changed(self.after))
         if self.after is not None:
-            named = {self._payment_id(line) for line in lines}
+            changed = self._receivable(_changed(self.after, "move"))  # a move posted later: only it changed
+            named = {self._payment_id(line) for line in changed}
             named |= {self._payment_id(line) for inv in invoices for line in inv.payment_lines}
             named.discard(None)
-            if not named:
-                return []
-            lines = self._receivable(["OR", *(("description", "like", f"{pid}%") for pid in sorted(named))])
+            ids = sorted(named)  # a few hundred LIKEs to a query: SQLite refuses a deeper expression
+            lines = [line for n in range(0, len(ids), 200) for line in self._receivable(
+                ["OR", *(("description", "like", f"{pid}%") for pid in ids[n:n + 200])])]
         else:
             lines = self._receivable()
         payments: dict[str, dict] = {}

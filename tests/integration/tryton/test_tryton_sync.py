@@ -3,6 +3,7 @@ request applied and posted to Tryton, the sync then reflecting it, and the partn
 with the figures Tryton shows."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from bot.ledger.tables import Posting
@@ -155,18 +156,54 @@ def test_a_contact_taken_off_a_party_in_tryton_no_longer_moves_its_money(make_wo
     sync(world, tryton_url)
     assert ANN in {c.email for c in world.rows(Contact)}
 
-    def take_ann_off(pool, _book):  # as Tryton's client does: the party written, the mechanism deleted
-        Party = pool.get("party.party")
-        [party] = Party.search([("code", "=", "A1")])
+    def take_ann_off_and_archive_ola(pool, _book):
+        Party, Mechanism = pool.get("party.party"), pool.get("party.contact_mechanism")
+        [party] = Party.search([("code", "=", "A1")])  # as Tryton's client does: the party written
         Party.write([party], {"contact_mechanisms": [("delete", [m.id for m in party.contact_mechanisms
                                                                  if m.value == ANN])]})
+        Mechanism.write(Mechanism.search([("value", "=", OLA)]), {"active": False})  # archived: no party change
 
-    _by_hand(tryton_url, take_ann_off)
+    _by_hand(tryton_url, take_ann_off_and_archive_ola)
     world.later(seconds=61)
     changed = sync(world, tryton_url, full=False)
-    assert changed.contacts_removed == 1 and changed.counts["accounts"] == (0, 1)  # only A1 was read again
-    assert {c.email for c in world.rows(Contact)} == {TOM, OLA}
+    assert changed.contacts_removed == 2 and changed.counts["invoices"] == (0, 0)  # an incremental read
+    assert {c.email for c in world.rows(Contact)} == {TOM}
 
     world.deliver(request_mail(ANN, "Please allocate payment PY00000001 to invoice G000000001."))
     report = world.run()
     assert report.decided.get("applied") is None and world.rows(Posting) == []
+
+
+def test_ordinary_tryton_data_a_csv_would_not_have_is_read_not_refused(make_world, tryton_url, tmp_path):
+    """A party without a language, an address entered twice with two roles, a receipt entered
+    as a draft and posted later: none of it stops the sync, and none of it gives more say."""
+    from bot.ledger.tables import Account, Contact
+    from bot.tryton.entering import Receipt
+
+    load_ledger(tryton_url, standard_ledger(tmp_path / "ledger"))
+
+    def odd_data(pool, book):
+        Party, Mechanism = pool.get("party.party"), pool.get("party.contact_mechanism")
+        [a1] = Party.search([("code", "=", "A1")])
+        [a2] = Party.search([("code", "=", "A2")])
+        Party.write([a2], {"lang": None})
+        Mechanism.create([{"party": a1.id, "type": "email", "value": TOM.upper(), "comment": "billing_admin"}])
+        book.receipts([Receipt(a1, Decimal("88.00"), "USD", dt.date(2026, 11, 4), "PY00000088 LATE")],
+                      post=False)  # entered, not yet posted
+
+    _by_hand(tryton_url, odd_data)
+    entered_long_ago(tryton_url)
+    world = make_world(billing=f"tryton:///{tryton_url.database}?config={tryton_url.config}")
+    first = sync(world, tryton_url)
+    assert {a.account_id: a.locale for a in world.rows(Account)}["A2"] == "en"
+    assert {(c.email, c.role) for c in world.rows(Contact) if c.email == TOM} == {(TOM, "sales")}
+    assert "PY00000088" not in world.balances() and first.reconciliation.discrepancies == []
+
+    def post_it(pool, _book):
+        Move = pool.get("account.move")
+        Move.post(Move.search([("description", "=", "PY00000088 LATE")]))
+
+    _by_hand(tryton_url, post_it)
+    world.later(seconds=61)
+    sync(world, tryton_url, full=False)
+    assert world.balances()["PY00000088"] == 88_00
