@@ -1,40 +1,137 @@
-"""`allocbot users`: who may sign in to the web UI."""
+"""`allocbot users`: who may sign in to the web UI, and opening or closing their way in.
+
+Every change is audited with who made it (`--by`) and the user's e-mail; an e-mail that is
+not a user's is an error (exit 1) that changes nothing."""
 from __future__ import annotations
 
 import sys
 
 import typer
+from rich.markup import escape
 from sqlmodel import Session
 
 from bot.cli_support import build_app, console, err
 
 users_cli = typer.Typer(help="Who may sign in to the web UI.", no_args_is_help=True)
 
+BY = typer.Option("operator", "--by", help="Who makes the change, for the audit log")
+PASSWORD_STDIN = typer.Option(False, "--password-stdin", help="Read the password from standard input instead of asking.")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _refuse(what: str, exc: Exception) -> None:
+    err.print(f"[red]{what}:[/red] {escape(str(exc))}")
+    raise typer.Exit(1) from None
+
 
 @users_cli.command("add")
 def users_add(email: str, role: str = typer.Option(..., "--role", help="billing_admin (acts) or viewer (reads)"),
-              password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input instead of asking.")) -> None:
+              password_stdin: bool = PASSWORD_STDIN) -> None:
     """Create a web UI user with an argon2-hashed password (asked for twice, not echoed)."""
     from bot.ledger.users import UserError, add_user, hasher_for
 
     application = build_app()
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with Session(application.engine) as session:
         try:
             user = add_user(session, email=email, password=password, role=role, now=application.clock(),
                             hasher=hasher_for(application.settings))
         except UserError as exc:
-            err.print(f"[red]user not added:[/red] {exc}")
-            raise typer.Exit(1) from None
+            _refuse("user not added", exc)
         session.commit()
-        console.print(f"added {user.email} ({user.role})")
+        console.print(f"added {user.email} ({user.role})", markup=False)
 
 
 @users_cli.command("list")
 def users_list() -> None:
-    """The web UI's users and their roles."""
+    """The web UI's users: role, active or disabled, and whether failed sign-ins have locked them."""
+    from bot.ledger.signin_limits import account_locked_until
+    from bot.ledger.signin_rules import clock_time
     from bot.ledger.users import list_users
 
-    with Session(build_app().engine) as session:
+    application = build_app()
+    now = application.clock()
+    with Session(application.engine) as session:
         for user in list_users(session):
-            console.print(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}")
+            until = account_locked_until(session, email=user.email, limit=application.settings.sign_in_attempts_per_15min,
+                                         now=now)
+            locked = f"locked until {clock_time(until)}" if until else "not locked"
+            console.print(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}\t{locked}",
+                          markup=False)
+
+
+@users_cli.command("unlock")
+def users_unlock(email: str, by: str = BY) -> None:
+    """Let a user locked out by failed sign-ins try again now: the failures so far stop counting."""
+    from bot.ledger.signin_limits import record_unlock
+    from bot.ledger.users import UserError, existing_user
+
+    application = build_app()
+    with Session(application.engine) as session:
+        try:
+            user = existing_user(session, email=email)
+        except UserError as exc:
+            _refuse("not unlocked", exc)
+        record_unlock(session, email=user.email, by=by, now=application.clock())
+        session.commit()
+        console.print(f"unlocked {user.email}: its failed sign-ins so far no longer count", markup=False)
+
+
+@users_cli.command("disable")
+def users_disable(email: str, by: str = BY) -> None:
+    """Stop a user signing in; their open sessions end at once. `users enable` undoes it."""
+    _set_active(email, by=by, active=False)
+
+
+@users_cli.command("enable")
+def users_enable(email: str, by: str = BY) -> None:
+    """Let a disabled user sign in again (with the password they had)."""
+    _set_active(email, by=by, active=True)
+
+
+def _set_active(email: str, *, by: str, active: bool) -> None:
+    from bot.ledger import journal
+    from bot.ledger.users import UserError, existing_user, set_active
+
+    application = build_app()
+    with Session(application.engine) as session:
+        try:
+            user = existing_user(session, email=email)
+        except UserError as exc:
+            _refuse("not changed", exc)
+        set_active(session, user=user, active=active)
+        journal.audit(session, actor=by, action="user_enabled" if active else "user_disabled", inbound_id=None,
+                      detail={"email": user.email}, now=application.clock())
+        session.commit()
+        done = "enabled" if active else "disabled: it can no longer sign in, and its sessions have ended"
+        console.print(f"{user.email} {done}", markup=False)
+
+
+@users_cli.command("set-password")
+def users_set_password(email: str, password_stdin: bool = PASSWORD_STDIN, by: str = BY) -> None:
+    """Give a user a new password (asked twice, or read from standard input); ends their sessions, lifts a lock."""
+    from bot.ledger import journal
+    from bot.ledger.signin_limits import record_unlock
+    from bot.ledger.users import UserError, existing_user, hasher_for, set_password
+
+    application = build_app()
+    with Session(application.engine) as session:
+        try:
+            user = existing_user(session, email=email)  # before asking: an unknown e-mail needs no password typed
+        except UserError as exc:
+            _refuse("password not set", exc)
+        password = _read_password(password_stdin)
+        try:
+            set_password(session, user=user, password=password, hasher=hasher_for(application.settings))
+        except UserError as exc:
+            _refuse("password not set", exc)
+        now = application.clock()
+        journal.audit(session, actor=by, action="password_set", inbound_id=None, detail={"email": user.email}, now=now)
+        record_unlock(session, email=user.email, by=by, now=now)
+        session.commit()
+        console.print(f"new password set for {user.email}: its sessions have ended and it is unlocked", markup=False)

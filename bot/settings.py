@@ -140,7 +140,10 @@ class Settings(BaseSettings):
     requests_per_sender_hour: int = Field(default=60, ge=1)  # beyond: held for review, no reply
     replies_per_address_hour: int = Field(default=20, ge=1)  # replies to one address; beyond: not sent
     bounce_threshold: int = Field(default=3, ge=1)  # bounces to one address before replies to it stop
-    sign_in_attempts_per_15min: int = Field(default=10, ge=1)  # failed sign-ins per e-mail and per client
+    sign_in_attempts_per_15min: int = Field(default=10, ge=1)  # failed sign-ins per e-mail: that account is locked
+    # failed sign-ins from one client address (IPv6: its /64), whatever the e-mails: several times the
+    # per-account limit, so one colleague's typos never lock out the others behind the same office address
+    sign_in_attempts_per_ip_15min: int = Field(default=50, ge=1)
 
     # --- remittance attachments (CSV, XLSX, PDF) ---
     max_attachment_mb: float = Field(default=10.0, gt=0)  # a larger remittance attachment is not read: review

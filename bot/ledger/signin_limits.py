@@ -1,34 +1,35 @@
-"""Failed sign-ins, counted in a sliding window, so that nobody can guess passwords.
+"""Failed sign-ins, read from and written to the audit log, so that nobody can guess passwords
+and nobody is locked out by someone else's typos (the rules: bot/ledger/signin_rules.py).
 
-The count comes from the audit log itself (the `sign_in_failed` events the sign-in page
+The counts come from the audit log itself (the `sign_in_failed` events the sign-in page
 records, read through the index on auditevent(action, at)), so every web instance sees the
-same count and nothing else has to be stored. Two counts, each over the last 15 minutes:
+same counts and nothing else has to be stored:
 
-- per e-mail address, as typed (trimmed, lower case) — known or not, so the answer never
-  says whether a user exists; failures before that user's last successful sign-in do not
-  count, so someone who got in after a typo starts afresh;
+- per e-mail address, as typed (trimmed, lower case), known or not, against
+  `sign_in_attempts_per_15min`; failures at or before that address's last successful
+  sign-in, or its last `sign_in_unlocked` (`allocbot users unlock` / `set-password`), do
+  not count;
 - per client address (an IPv6 client by its /64, which one machine usually holds whole),
-  so one client cannot try one password against many e-mail addresses either.
+  against the higher `sign_in_attempts_per_ip_15min`.
 
-When either count has reached `sign_in_attempts_per_15min`, the attempt is refused without
-looking at the password, so a correct password during the block says nothing. Blocked
-attempts are audited as `sign_in_blocked` and do not count themselves. Keyword arguments
-only; nothing here commits."""
+No more than the limit's worth of rows is read for either count, however many failures a
+flood has left. A blocked attempt is refused without looking at the password (a correct
+password during the block says nothing), is audited as `sign_in_blocked` and does not count
+itself. Keyword arguments only; nothing here commits."""
 from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.ledger import journal
+from bot.ledger.signin_rules import WINDOW, Limits, Verdict, judge, locked_until
 from bot.ledger.tables import AuditEvent
 
-WINDOW = timedelta(minutes=15)
-FAILED, BLOCKED, SIGNED_IN = "sign_in_failed", "sign_in_blocked", "signed_in"
+FAILED, BLOCKED, SIGNED_IN, UNLOCKED = "sign_in_failed", "sign_in_blocked", "signed_in", "sign_in_unlocked"
 MAX_ACTOR = 320
 
 
@@ -52,37 +53,43 @@ def client_key(host: str | None) -> str:
     return str(address)
 
 
-def _detail(client: str) -> str:
-    # exactly what journal.audit stores for {"client": client}, so the count can match it
-    return json.dumps({"client": client}, ensure_ascii=False, default=str)
+def _json(detail: dict) -> str:
+    # exactly what journal.audit stores for this detail, so a count can match it
+    return json.dumps(detail, ensure_ascii=False, default=str)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    blocked: bool
-    by: str  # "" (not blocked), "email" or "client"
-    email_failures: int
-    client_failures: int
-
-
-def check(session: Session, *, email: str, client: str, limit: int, now: datetime) -> Verdict:
+def check(session: Session, *, email: str, client: str, limits: Limits, now: datetime) -> Verdict:
     """Whether a sign-in for `email` from `client` (a `client_key`) may be tried now."""
-    since = now - WINDOW
     actor = actor_for(email)
-    last_success = session.exec(select(func.max(AuditEvent.at)).where(
+    return judge(account_failures=_recent(session, limit=limits.per_account, now=now, where=AuditEvent.actor == actor),
+                 client_failures=_recent(session, limit=limits.per_client, now=now,
+                                         where=AuditEvent.detail == _json({"client": client})),
+                 limits=limits, now=now, fresh_start=_fresh_start(session, actor=actor, now=now))
+
+
+def account_locked_until(session: Session, *, email: str, limit: int, now: datetime) -> datetime | None:
+    """When this address's own lock ends (None: not locked), whatever the clients' counts."""
+    actor = actor_for(email)
+    return locked_until(_recent(session, limit=limit, now=now, where=AuditEvent.actor == actor), limit=limit, now=now,
+                        fresh_start=_fresh_start(session, actor=actor, now=now))
+
+
+def _recent(session: Session, *, limit: int, now: datetime, where) -> list[datetime]:
+    """The times of the latest `limit` failures in the window: all the rules need."""
+    return list(session.exec(select(AuditEvent.at).where(
+        AuditEvent.action == FAILED, col(AuditEvent.at) >= now - WINDOW, where)
+        .order_by(col(AuditEvent.at).desc()).limit(limit)).all())
+
+
+def _fresh_start(session: Session, *, actor: str, now: datetime) -> datetime | None:
+    """The address's last successful sign-in or unlock within the window (older ones change nothing)."""
+    since = now - WINDOW
+    signed_in = session.exec(select(func.max(AuditEvent.at)).where(
         AuditEvent.action == SIGNED_IN, AuditEvent.actor == actor, col(AuditEvent.at) >= since)).one()
-    email_since = max(since, last_success) if last_success is not None else since
-    email_failures = _count(session, since=email_since, strictly_after=last_success is not None,
-                            where=AuditEvent.actor == actor)
-    client_failures = _count(session, since=since, strictly_after=False, where=AuditEvent.detail == _detail(client))
-    by = "email" if email_failures >= limit else "client" if client_failures >= limit else ""
-    return Verdict(blocked=bool(by), by=by, email_failures=email_failures, client_failures=client_failures)
-
-
-def _count(session: Session, *, since: datetime, strictly_after: bool, where) -> int:
-    moment = col(AuditEvent.at) > since if strictly_after else col(AuditEvent.at) >= since
-    return session.exec(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == FAILED, moment, where)).one()
+    unlocked = session.exec(select(func.max(AuditEvent.at)).where(
+        AuditEvent.action == UNLOCKED, AuditEvent.detail == _json({"email": actor}), col(AuditEvent.at) >= since)).one()
+    starts = [t for t in (signed_in, unlocked) if t is not None]
+    return max(starts) if starts else None
 
 
 def record_failure(session: Session, *, email: str, client: str, now: datetime) -> None:
@@ -91,8 +98,14 @@ def record_failure(session: Session, *, email: str, client: str, now: datetime) 
 
 def record_blocked(session: Session, *, email: str, client: str, verdict: Verdict, now: datetime) -> None:
     journal.audit(session, actor=actor_for(email), action=BLOCKED, inbound_id=None,
-                  detail={"client": client, "limited_by": verdict.by, "window_minutes": int(WINDOW.total_seconds() // 60)},
-                  now=now)
+                  detail={"client": client, "limited_by": verdict.by, "until": verdict.until,
+                          "window_minutes": int(WINDOW.total_seconds() // 60)}, now=now)
 
 
-__all__ = ["BLOCKED", "FAILED", "WINDOW", "Verdict", "actor_for", "check", "client_key", "record_blocked", "record_failure"]
+def record_unlock(session: Session, *, email: str, by: str, now: datetime) -> None:
+    """A fresh start for this address: its failures so far stop counting. `by` is who did it."""
+    journal.audit(session, actor=by, action=UNLOCKED, inbound_id=None, detail={"email": actor_for(email)}, now=now)
+
+
+__all__ = ["BLOCKED", "FAILED", "UNLOCKED", "WINDOW", "Limits", "Verdict", "account_locked_until", "actor_for",
+           "check", "client_key", "record_blocked", "record_failure", "record_unlock"]

@@ -51,8 +51,7 @@ def add_user(session: Session, *, email: str, password: str, role: str, now: dat
         raise UserError(f"not an e-mail address: {email!r}")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
+    _check_password(password)
     if user_by_email(session, email=email) is not None:
         raise UserError(f"{email} already exists")
     user = User(email=email, password_hash=hasher.hash(password), role=role, created_at=now)
@@ -83,3 +82,37 @@ def authenticate(session: Session, *, email: str, password: str, hasher: Passwor
 
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.email)).all())
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
+
+
+def existing_user(session: Session, *, email: str) -> User:
+    """The user with this e-mail, or a UserError that names it (for commands that act on one)."""
+    user = user_by_email(session, email=email)
+    if user is None:
+        raise UserError(f"no web UI user has the e-mail {email.strip().lower()!r} (allocbot users list shows them)")
+    return user
+
+
+def end_sessions(session: Session, *, user: User) -> None:
+    """Every session of the user ends at its next request (the cookies carry the old version)."""
+    user.session_version += 1
+    session.add(user)
+
+
+def set_password(session: Session, *, user: User, password: str, hasher: PasswordHasher) -> None:
+    """A new password; the sessions signed in with the old one end."""
+    _check_password(password)
+    user.password_hash = hasher.hash(password)
+    end_sessions(session, user=user)
+
+
+def set_active(session: Session, *, user: User, active: bool) -> None:
+    """Disabling ends the user's sessions at once; enabling lets them sign in again."""
+    user.active = active
+    if not active:
+        end_sessions(session, user=user)
+    session.add(user)
