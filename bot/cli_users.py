@@ -49,7 +49,7 @@ def users_add(email: str, role: str = typer.Option(..., "--role", help="billing_
 
 @users_cli.command("list")
 def users_list() -> None:
-    """The web UI's users: role, active or disabled, and whether failed sign-ins have locked them."""
+    """The web UI's users, one a line, tab-separated: e-mail, role, active or disabled, locked or not."""
     from bot.ledger.signin_limits import account_locked_until
     from bot.ledger.signin_rules import clock_time
     from bot.ledger.users import list_users
@@ -61,8 +61,8 @@ def users_list() -> None:
             until = account_locked_until(session, email=user.email, limit=application.settings.sign_in_attempts_per_15min,
                                          now=now)
             locked = f"locked until {clock_time(until)}" if until else "not locked"
-            console.print(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}\t{locked}",
-                          markup=False)
+            # plain tab-separated lines (rich would turn the tabs into spaces), for `cut` and scripts
+            typer.echo(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}\t{locked}")
 
 
 @users_cli.command("unlock")
