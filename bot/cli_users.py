@@ -15,7 +15,8 @@ from bot.cli_support import build_app, console, err
 users_cli = typer.Typer(help="Who may sign in to the web UI.", no_args_is_help=True)
 
 BY = typer.Option("operator", "--by", help="Who makes the change, for the audit log")
-PASSWORD_STDIN = typer.Option(False, "--password-stdin", help="Read the password from standard input instead of asking.")
+PASSWORD_STDIN = typer.Option(False, "--password-stdin",
+                              help="Read the password from standard input instead of asking.")
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -58,8 +59,8 @@ def users_list() -> None:
     now = application.clock()
     with Session(application.engine) as session:
         for user in list_users(session):
-            until = account_locked_until(session, email=user.email, limit=application.settings.sign_in_attempts_per_15min,
-                                         now=now)
+            until = account_locked_until(session, email=user.email, now=now,
+                                         limit=application.settings.sign_in_attempts_per_15min)
             locked = f"locked until {clock_time(until)}" if until else "not locked"
             # plain tab-separated lines (rich would turn the tabs into spaces), for `cut` and scripts
             typer.echo(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}\t{locked}")
@@ -105,8 +106,8 @@ def _set_active(email: str, *, by: str, active: bool) -> None:
         except UserError as exc:
             _refuse("not changed", exc)
         set_active(session, user=user, active=active)
-        journal.audit(session, actor=by, action="user_enabled" if active else "user_disabled", inbound_id=None,
-                      detail={"email": user.email}, now=application.clock())
+        journal.audit(session, actor=by, action="user_enabled" if active else "user_disabled",
+                      inbound_id=None, detail={"email": user.email}, now=application.clock())
         session.commit()
         done = "enabled" if active else "disabled: it can no longer sign in, and its sessions have ended"
         console.print(f"{user.email} {done}", markup=False)
@@ -114,7 +115,7 @@ def _set_active(email: str, *, by: str, active: bool) -> None:
 
 @users_cli.command("set-password")
 def users_set_password(email: str, password_stdin: bool = PASSWORD_STDIN, by: str = BY) -> None:
-    """Give a user a new password (asked twice, or read from standard input); ends their sessions, lifts a lock."""
+    """Give a user a new password (asked twice, or from standard input): ends their sessions, unlocks."""
     from bot.ledger import journal
     from bot.ledger.signin_limits import record_unlock
     from bot.ledger.users import UserError, existing_user, hasher_for, set_password
@@ -122,7 +123,7 @@ def users_set_password(email: str, password_stdin: bool = PASSWORD_STDIN, by: st
     application = build_app()
     with Session(application.engine) as session:
         try:
-            user = existing_user(session, email=email)  # before asking: an unknown e-mail needs no password typed
+            user = existing_user(session, email=email)  # first: an unknown e-mail needs no password typed
         except UserError as exc:
             _refuse("password not set", exc)
         password = _read_password(password_stdin)
@@ -131,7 +132,9 @@ def users_set_password(email: str, password_stdin: bool = PASSWORD_STDIN, by: st
         except UserError as exc:
             _refuse("password not set", exc)
         now = application.clock()
-        journal.audit(session, actor=by, action="password_set", inbound_id=None, detail={"email": user.email}, now=now)
+        journal.audit(session, actor=by, action="password_set", inbound_id=None, detail={"email": user.email},
+                      now=now)
         record_unlock(session, email=user.email, by=by, now=now)
         session.commit()
-        console.print(f"new password set for {user.email}: its sessions have ended and it is unlocked", markup=False)
+        console.print(f"new password set for {user.email}: its sessions have ended and it is unlocked",
+                      markup=False)

@@ -61,17 +61,19 @@ def _json(detail: dict) -> str:
 def check(session: Session, *, email: str, client: str, limits: Limits, now: datetime) -> Verdict:
     """Whether a sign-in for `email` from `client` (a `client_key`) may be tried now."""
     actor = actor_for(email)
-    return judge(account_failures=_recent(session, limit=limits.per_account, now=now, where=AuditEvent.actor == actor),
-                 client_failures=_recent(session, limit=limits.per_client, now=now,
-                                         where=AuditEvent.detail == _json({"client": client})),
+    by_account = AuditEvent.actor == actor
+    by_client = AuditEvent.detail == _json({"client": client})
+    return judge(account_failures=_recent(session, limit=limits.per_account, now=now, where=by_account),
+                 client_failures=_recent(session, limit=limits.per_client, now=now, where=by_client),
                  limits=limits, now=now, fresh_start=_fresh_start(session, actor=actor, now=now))
 
 
 def account_locked_until(session: Session, *, email: str, limit: int, now: datetime) -> datetime | None:
     """When this address's own lock ends (None: not locked), whatever the clients' counts."""
     actor = actor_for(email)
-    return locked_until(_recent(session, limit=limit, now=now, where=AuditEvent.actor == actor), limit=limit, now=now,
-                        fresh_start=_fresh_start(session, actor=actor, now=now))
+    failures = _recent(session, limit=limit, now=now, where=AuditEvent.actor == actor)
+    fresh_start = _fresh_start(session, actor=actor, now=now)
+    return locked_until(failures, limit=limit, now=now, fresh_start=fresh_start)
 
 
 def _recent(session: Session, *, limit: int, now: datetime, where) -> list[datetime]:
@@ -87,13 +89,15 @@ def _fresh_start(session: Session, *, actor: str, now: datetime) -> datetime | N
     signed_in = session.exec(select(func.max(AuditEvent.at)).where(
         AuditEvent.action == SIGNED_IN, AuditEvent.actor == actor, col(AuditEvent.at) >= since)).one()
     unlocked = session.exec(select(func.max(AuditEvent.at)).where(
-        AuditEvent.action == UNLOCKED, AuditEvent.detail == _json({"email": actor}), col(AuditEvent.at) >= since)).one()
+        AuditEvent.action == UNLOCKED, AuditEvent.detail == _json({"email": actor}),
+        col(AuditEvent.at) >= since)).one()
     starts = [t for t in (signed_in, unlocked) if t is not None]
     return max(starts) if starts else None
 
 
 def record_failure(session: Session, *, email: str, client: str, now: datetime) -> None:
-    journal.audit(session, actor=actor_for(email), action=FAILED, inbound_id=None, detail={"client": client}, now=now)
+    journal.audit(session, actor=actor_for(email), action=FAILED, inbound_id=None, detail={"client": client},
+                  now=now)
 
 
 def record_blocked(session: Session, *, email: str, client: str, verdict: Verdict, now: datetime) -> None:
@@ -104,8 +108,9 @@ def record_blocked(session: Session, *, email: str, client: str, verdict: Verdic
 
 def record_unlock(session: Session, *, email: str, by: str, now: datetime) -> None:
     """A fresh start for this address: its failures so far stop counting. `by` is who did it."""
-    journal.audit(session, actor=by, action=UNLOCKED, inbound_id=None, detail={"email": actor_for(email)}, now=now)
+    journal.audit(session, actor=by, action=UNLOCKED, inbound_id=None, detail={"email": actor_for(email)},
+                  now=now)
 
 
-__all__ = ["BLOCKED", "FAILED", "UNLOCKED", "WINDOW", "Limits", "Verdict", "account_locked_until", "actor_for",
-           "check", "client_key", "record_blocked", "record_failure", "record_unlock"]
+__all__ = ["BLOCKED", "FAILED", "UNLOCKED", "WINDOW", "Limits", "Verdict", "account_locked_until",
+           "actor_for", "check", "client_key", "record_blocked", "record_failure", "record_unlock"]

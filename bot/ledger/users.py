@@ -93,7 +93,8 @@ def existing_user(session: Session, *, email: str) -> User:
     """The user with this e-mail, or a UserError that names it (for commands that act on one)."""
     user = user_by_email(session, email=email)
     if user is None:
-        raise UserError(f"no web UI user has the e-mail {email.strip().lower()!r} (allocbot users list shows them)")
+        raise UserError(f"no web UI user has the e-mail {email.strip().lower()!r} "
+                        "(allocbot users list shows them)")
     return user
 
 

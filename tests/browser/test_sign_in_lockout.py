@@ -34,7 +34,8 @@ def try_password(site, page, email: str, password: str) -> str:
 
 
 def test_the_operators_typos_lock_the_operator_not_the_viewer_until_unlocked(site, chromium):
-    operator_desk, viewer_desk = (chromium.new_context(viewport={"width": 1280, "height": 900}) for _ in range(2))
+    operator_desk, viewer_desk = (chromium.new_context(viewport={"width": 1280, "height": 900})
+                                  for _ in range(2))
     try:
         operator, viewer = operator_desk.new_page(), viewer_desk.new_page()
         for _ in range(site.world.app.settings.sign_in_attempts_per_15min):
@@ -50,7 +51,9 @@ def test_the_operators_typos_lock_the_operator_not_the_viewer_until_unlocked(sit
         assert "Dashboard" in viewer.inner_text("h1")
 
         listed = allocbot(site, "users", "list")
-        assert listed.returncode == 0 and f"{ADMIN}\tbilling_admin\tactive\tlocked until {until.group(1)} UTC" in listed.stdout
+        assert listed.returncode == 0, listed.stderr
+        line = f"{ADMIN}\tbilling_admin\tactive\tlocked until {until.group(1)} UTC"
+        assert line in listed.stdout.splitlines()
         unlocked = allocbot(site, "users", "unlock", ADMIN)
         assert unlocked.returncode == 0, unlocked.stderr
         site.sign_in(operator, ADMIN)

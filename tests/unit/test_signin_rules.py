@@ -34,7 +34,8 @@ def test_with_more_failures_than_the_limit_the_lock_ends_when_the_count_drops_be
 
 def test_failures_outside_the_window_do_not_count():
     assert locked_until(ago(16, 20, 30, 1, 2), limit=5, now=NOW) is None
-    assert locked_until(ago(15, 1, 2, 3, 4), limit=5, now=NOW) is None  # exactly 15 minutes: leaves as it ends
+    # exactly 15 minutes old: it leaves the window as its lock ends
+    assert locked_until(ago(15, 1, 2, 3, 4), limit=5, now=NOW) is None
 
 
 def test_a_fresh_start_wipes_the_failures_before_it():
@@ -49,11 +50,13 @@ def test_a_fresh_start_wipes_the_failures_before_it():
 def test_one_colleagues_typos_lock_their_account_but_not_the_shared_address():
     operator_typos = ago(5, 4, 3, 2, 1)
     # the viewer, from the same office address, has no failures of their own
-    viewer = judge(account_failures=[], client_failures=operator_typos, limits=LIMITS, now=NOW, fresh_start=None)
+    viewer = judge(account_failures=[], client_failures=operator_typos, limits=LIMITS, now=NOW,
+                   fresh_start=None)
     assert not viewer.blocked and viewer.until is None
     operator = judge(account_failures=operator_typos, client_failures=operator_typos, limits=LIMITS, now=NOW,
                      fresh_start=None)
-    assert operator.blocked and operator.by == "email" and operator.account_until == NOW + timedelta(minutes=10)
+    assert operator.blocked and operator.by == "email"
+    assert operator.account_until == NOW + timedelta(minutes=10)
     assert operator.client_until is None
 
 
@@ -69,12 +72,14 @@ def test_a_flood_from_one_address_blocks_it_for_every_account():
 
 def test_both_blocked_names_the_account_and_ends_with_the_later():
     account, client = ago(14, 13, 12, 11, 10), ago(*[1 + n / 10 for n in range(25)])
-    verdict = judge(account_failures=account, client_failures=client, limits=LIMITS, now=NOW, fresh_start=None)
+    verdict = judge(account_failures=account, client_failures=client, limits=LIMITS, now=NOW,
+                    fresh_start=None)
     assert verdict.by == "email" and verdict.until == verdict.client_until > verdict.account_until
 
 
 def test_retry_after_is_whole_seconds_rounded_up():
-    verdict = judge(account_failures=ago(5, 4, 3, 2, 1), client_failures=[], limits=LIMITS, now=NOW, fresh_start=None)
+    verdict = judge(account_failures=ago(5, 4, 3, 2, 1), client_failures=[], limits=LIMITS, now=NOW,
+                    fresh_start=None)
     assert retry_after_seconds(verdict, now=NOW) == 600
     assert retry_after_seconds(verdict, now=NOW + timedelta(seconds=599, microseconds=1)) == 1
     free = judge(account_failures=[], client_failures=[], limits=LIMITS, now=NOW, fresh_start=None)

@@ -23,14 +23,16 @@ from bot.web.security import end_session, require_csrf, safe_next, start_session
 router = APIRouter()
 
 NO_MATCH = "That e-mail and password do not match an active user."
-ACCOUNT_LOCKED = ("Too many failed sign-ins for this e-mail address: it is locked until {until}. Signing in with it "
-                  "is refused until then, even with the right password; an administrator can unlock it sooner.")
-CLIENT_BLOCKED = ("Too many failed sign-ins from this network: signing in from here is refused until {until}, "
-                  "even with the right password.")
+ACCOUNT_LOCKED = ("Too many failed sign-ins for this e-mail address: it is locked until {until}. "
+                  "Signing in with it is refused until then, even with the right password; "
+                  "an administrator can unlock it sooner.")
+CLIENT_BLOCKED = ("Too many failed sign-ins from this network: signing in from here is refused "
+                  "until {until}, even with the right password.")
 
 
 def limits_for(settings) -> Limits:
-    return Limits(per_account=settings.sign_in_attempts_per_15min, per_client=settings.sign_in_attempts_per_ip_15min)
+    return Limits(per_account=settings.sign_in_attempts_per_15min,
+                  per_client=settings.sign_in_attempts_per_ip_15min)
 
 
 def blocked_message(verdict: Verdict) -> str:
@@ -69,7 +71,8 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), n
         after = signin_limits.check(session, email=email, client=client, limits=limits, now=now)
         session.commit()
         error = f"{NO_MATCH} {blocked_message(after)}" if after.blocked else NO_MATCH
-        return page(request, "login.html", user=None, next=safe_next(next), status_code=401, error=error, email=shown)
+        return page(request, "login.html", user=None, next=safe_next(next), status_code=401, error=error,
+                    email=shown)
     journal.audit(session, actor=user.email, action="signed_in", inbound_id=None, detail={}, now=now)
     session.commit()
     start_session(request, user_id=user.id, version=user.session_version)
