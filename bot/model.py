@@ -96,6 +96,7 @@ class Reason(StrEnum):
     BILLING_REJECTED = "billing_rejected"  # the billing system refused a posting: its money released, a person decides
     BILLING_DISCREPANCY = "billing_discrepancy"  # a ledger import showed what allocbot's postings cannot explain
     DATABASE_ERROR = "database_error"  # deciding it failed on a database error decide_attempts times: held with the error
+    LOOKALIKE_SENDER = "lookalike_sender"  # From domain resembles an account's domain: possible impersonation, held
 
 
 # Reasons a partner can fix by writing again; every other reason needs a person.
