@@ -203,3 +203,12 @@ def test_an_unknown_email_is_a_clear_error_that_changes_nothing(web, users, comm
     assert len(web.world.rows(AuditEvent)) == len(before)
     with Session(web.world.app.engine) as session:
         assert [(u.active, u.session_version) for u in session.exec(select(User))] == [(True, 0), (True, 0)]
+
+
+def test_an_ipv6_flood_is_counted_by_its_64_network(web):
+    per_ip = web.world.app.settings.sign_in_attempts_per_ip_15min
+    for n in range(per_ip):  # a new address for every guess, all in one /64
+        response = attempt(browser(web, f"2001:db8:1:2::{n + 1:x}"), f"user{n}@billing.example", "guess")
+        assert response.status_code == 401
+    assert attempt(browser(web, "2001:db8:1:2:ffff::1"), ADMIN, PASSWORD).status_code == 429
+    assert attempt(browser(web, "2001:db8:1:3::1"), ADMIN, PASSWORD).status_code == 303  # the next /64: in
