@@ -9,10 +9,13 @@ only when the payment covers all of them in full.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from bot.deciding.lookalike import lookalike_evidence
 from bot.deciding.payments import choose_payment, currency_fits
 from bot.deciding.sender import authorised_accounts
 from bot.model import (
-    PARTNER_FIXABLE, Allocation, Decision, Evidence, Instruction, InvoiceLine, InvoiceRow, LedgerView, Money, PaymentRow, Reason,
+    PARTNER_FIXABLE, Allocation, ContactRow, Decision, Evidence, Instruction, InvoiceLine, InvoiceRow, LedgerView, Money, PaymentRow, Reason,
     Request, Sender, Status,
 )
 
@@ -139,12 +142,49 @@ def _decide_instruction(ins: Instruction, accounts: tuple[str, ...], ledger: Led
     return account_id, allocations, reasons + more_reasons, evidence + more_evidence
 
 
-def decide(request: Request, sender: Sender, ledger: LedgerView, *, allowed_roles: tuple[str, ...]) -> Decision:
+def decide(request: Request, sender: Sender, ledger: LedgerView, *, allowed_roles: tuple[str, ...],
+           account_domains: Mapping[str, tuple[str, ...]] | None = None,
+           admins: tuple[ContactRow, ...] = ()) -> Decision:
+    """`account_domains` (contact domain -> accounts) lets an unknown sender on a look-alike
+    domain be flagged; `admins` (the authorised contacts of the sender's account) are named
+    when a contact without the role asked for something the bot could otherwise apply."""
     accounts, reasons, evidence = authorised_accounts(sender, ledger.contacts, allowed_roles=allowed_roles)
     reasons, evidence = list(reasons), list(evidence)
     if not accounts:
         known = {c.account_id for c in ledger.contacts if sender.address and c.email.lower() == sender.address}
-        return Decision(Status.REVIEW, tuple(reasons), known.pop() if len(known) == 1 else None, (), tuple(evidence))
+        account = known.pop() if len(known) == 1 else None
+        if reasons == [Reason.SENDER_NOT_AUTHORIZED] and account is not None:
+            return _unauthorised(request, ledger, account, evidence, admins)
+        if reasons == [Reason.UNKNOWN_SENDER] and account_domains and (
+                flag := lookalike_evidence(sender.address, account_domains)) is not None:
+            reasons.append(Reason.LOOKALIKE_SENDER)
+            evidence.append(flag)
+        return Decision(Status.REVIEW, tuple(reasons), account, (), tuple(evidence))
+    return _decide_for(request, accounts, ledger, reasons, evidence)
+
+
+def confirm_with(admins: tuple[ContactRow, ...], account_id: str) -> str:
+    """What a person must do before approving a request from a contact without the role."""
+    names = sorted({f"{c.name or c.email} ({c.role})" for c in admins if c.account_id == account_id})
+    who = " or ".join(names) if names else f"an authorised contact of account {account_id}"
+    return f"confirm with {who}, then approve"
+
+
+def _unauthorised(request: Request, ledger: LedgerView, account: str, evidence: list[Evidence],
+                  admins: tuple[ContactRow, ...]) -> Decision:
+    """Held: the sender may not move the account's money. What they asked for is read all the
+    same; when it would have been certain, it is the proposal a person approves (promise 2:
+    never the bot itself)."""
+    reason = Reason.SENDER_NOT_AUTHORIZED
+    inner = _decide_for(request, (account,), ledger, [], [])
+    if inner.status is not Status.APPLIED or not inner.allocations:
+        return Decision(Status.REVIEW, (reason,), account, (), tuple(evidence))
+    need = Evidence("sender_confirm", confirm_with(admins, account), None, (account,), reason)
+    return Decision(Status.REVIEW, (reason,), account, inner.allocations, (*evidence, need, *inner.evidence))
+
+
+def _decide_for(request: Request, accounts: tuple[str, ...], ledger: LedgerView, reasons: list[Reason],
+                evidence: list[Evidence]) -> Decision:
     for span in request.malformed_invoices:
         reasons.append(Reason.UNKNOWN_INVOICE)
         evidence.append(Evidence("invoice_format", f"{span.text!r} is not a valid invoice number", span, (), Reason.UNKNOWN_INVOICE))
@@ -186,4 +226,4 @@ def decide(request: Request, sender: Sender, ledger: LedgerView, *, allowed_role
     return Decision(status_for(unique), unique, account, tuple(allocations), tuple(evidence))
 
 
-__all__ = ["decide", "status_for"]
+__all__ = ["confirm_with", "decide", "status_for"]
