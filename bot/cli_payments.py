@@ -57,6 +57,13 @@ def _print_payments_report(report) -> None:
         _say(f"held, not imported: {len(report.held)} (check whether the billing system already has them)")
     for item in report.held:
         _say(f"  line {item.credit.line}  {_money(item.credit)}  {item.credit.reference!r}: {item.why}")
+    if report.off_currency:
+        _say(f"held, currency differs from the account's: {len(report.off_currency)} (not imported; check the "
+             "account, or import the payment in the billing system by hand)")
+    for item in report.off_currency:
+        c = item.credit
+        payer = " ".join(filter(None, (c.payer_name, c.payer_iban))) or "not named"
+        _say(f"  line {c.line}  {_money(c)}  {c.reference!r}  payer {payer}: {item.why}")
     hint = " (add the payer's IBAN to bank_accounts.csv, `allocbot ledger import` it, then import this file again)"
     _say(f"unassigned, not imported: {len(report.unassigned)}" + (hint if report.unassigned else ""))
     for item in report.unassigned:

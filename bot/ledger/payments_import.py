@@ -16,6 +16,7 @@ goes in whole or not at all.
   On PostgreSQL a transaction-level advisory lock keeps two imports from numbering at once
   (SQLite transactions already start with the write lock).
 - The account: bot/statements/accounts.py; a credit without one is reported, not imported.
+  Nor is a credit in another currency than its account's: it is held and listed like a twin.
 - Amounts go through the ledger importer's own conversion, so they are exact minor units,
   refused rather than rounded; a credit it refuses refuses the whole file.
 """
@@ -67,6 +68,7 @@ class PaymentsImportReport:
     known: int  # credits whose bank key the ledger already had (or repeated in the file)
     held: tuple[NotImported, ...]  # look like a payment from payments.csv
     unassigned: tuple[NotImported, ...]  # no account could be determined
+    off_currency: tuple[NotImported, ...] = ()  # held: the credit's currency is not its account's
 
     @property
     def skipped(self) -> Counter[str]:
@@ -89,6 +91,7 @@ def import_payments(session: Session, *, statement: Statement, invoice_pattern: 
         raise PaymentsImportError(problems)
     hints = {c.bank_ref: remittance_hints(c.reference, invoice_pattern=invoice_pattern) for c in new}
     chosen, unassigned = _assigned(new, hints, ledger_knows(session, credits=new, hints=hints.values()))
+    chosen, off_currency = _same_currency(chosen, account_currencies(session, accounts={a for _c, a, _h in chosen}))
     twins = exported_twins(session, credits=[(c, account) for c, account, _how in chosen])
     held = [NotImported(c, f"payment {twins[c.bank_ref]} (payments.csv) has the same account, date and amount")
             for c, _account, _how in chosen if c.bank_ref in twins]
@@ -98,7 +101,31 @@ def import_payments(session: Session, *, statement: Statement, invoice_pattern: 
     if imported:
         session.exec(insert(Payment), params=[_row(item) for item in imported])
     session.flush()
-    return PaymentsImportReport(statement, tuple(imported), known, tuple(held), tuple(unassigned))
+    return PaymentsImportReport(statement, tuple(imported), known, tuple(held), tuple(unassigned), tuple(off_currency))
+
+
+def _same_currency(chosen: list[tuple[Credit, str, str]], currencies: dict[str, str]
+                   ) -> tuple[list[tuple[Credit, str, str]], list[NotImported]]:
+    """Split off the credits in another currency than their account's: put on the account they
+    would be money it cannot allocate as such (a EUR credit against USD invoices), and a payer
+    matched by name may well be another company. A person decides (promise 1)."""
+    kept, held = [], []
+    for credit, account, how in chosen:
+        own = currencies.get(account)
+        if own and own != credit.currency:
+            held.append(NotImported(credit, f"account {account} ({how}) is in {own}, the credit in {credit.currency}"))
+        else:
+            kept.append((credit, account, how))
+    return kept, held
+
+
+def account_currencies(session: Session, *, accounts: set[str]) -> dict[str, str]:
+    """account id -> its currency, for the accounts that have one."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(accounts):
+        query = select(Account.account_id, Account.currency).where(col(Account.account_id).in_(chunk))
+        found.update({a: c.strip().upper() for a, c in session.exec(query) if c and c.strip()})
+    return found
 
 
 def _assigned(credits: list[Credit], hints: dict[str, RemittanceHints],

@@ -31,14 +31,18 @@ CAMT053, CAMT054, MT940 = (GOLDEN / n for n in ("camt053_v02_day.xml", "camt054_
 NORDVIK_IBAN = "SE4550000000058398257466"
 
 
-def ledger_dir(root: Path, *, payments: list[dict] | None = None, bank_accounts: list[dict] | None = None) -> Path:
-    """Accounts named as the golden statements' payers, their invoices, two payments.csv rows
+def ledger_dir(root: Path, *, payments: list[dict] | None = None, bank_accounts: list[dict] | None = None,
+               currencies: dict[str, str] | None = None, extra_accounts: list[dict] | None = None) -> Path:
+    """Accounts (in EUR, as the statements' credits) named as the golden statements' payers,
+    their invoices, two payments.csv rows
     (one with an id outside the payment-id format) and bank_accounts.csv for Nordvik IT."""
     directory = write_ledger(
         root / "ledger",
-        accounts=[account("A1", "Bluepeak Cloud Inc."), account("A2", "Nordvik IT AB", "sv-SE", "SEK"),
-                  account("A3", "Nordvik Åkeri AB", "sv-SE", "SEK"), account("A4", "Kestrel Networks plc", "en-GB", "GBP"),
-                  account("A5", "Thames Digital Ltd", "en-GB", "GBP"), account("A6", "Harbor Lane Systems LLC")],
+        accounts=[{**a, "currency": (currencies or {}).get(a["account_id"], a["currency"])} for a in [
+            account("A1", "Bluepeak Cloud Inc.", "en", "EUR"), account("A2", "Nordvik IT AB", "sv-SE", "EUR"),
+            account("A3", "Nordvik Åkeri AB", "sv-SE", "EUR"), account("A4", "Kestrel Networks plc", "en-GB", "EUR"),
+            account("A5", "Thames Digital Ltd", "en-GB", "EUR"), account("A6", "Harbor Lane Systems LLC", "en", "EUR"),
+            *(extra_accounts or ())]],
         invoices=[invoice("G000000001", "1000.00"), invoice("G000000002", "250.00"),
                   invoice("G000000003", "400.00", account_id="A4", currency="EUR"),
                   invoice("G000000004", "500.00", account_id="A5", currency="EUR"),
@@ -156,13 +160,27 @@ def test_an_mt940_file_keeps_identical_reference_less_credits_apart_but_never_do
     assert count(ledger, Payment) == 2 + 6
 
 
-def test_amounts_are_exact_minor_units_in_the_credit_s_currency(ledger, tmp_path):
-    data = CAMT054.read_bytes().replace(b"SAKURA KK", b"Nordvik IT AB")  # the JPY credit now finds A2 by name
-    report = run_import(ledger, data)
-    with Session(ledger) as session:
+def test_amounts_are_exact_minor_units_in_the_credit_s_currency(engine, tmp_path):
+    with Session(engine) as session:  # a yen account named as the JPY credit's payer
+        import_ledger(session, ledger_dir(tmp_path, extra_accounts=[account("A7", "Sakura KK", "ja", "JPY")], payments=[]))
+        session.commit()
+    report = run_import(engine, CAMT054)
+    with Session(engine) as session:
         yen = session.exec(select(Payment).where(Payment.currency == "JPY")).one()
-    assert (yen.account_id, yen.amount_minor, yen.unallocated_minor) == ("A2", 15000, 15000)  # JPY has no minor unit
+    assert (yen.account_id, yen.amount_minor, yen.unallocated_minor) == ("A7", 15000, 15000)  # JPY has no minor unit
     assert "the payer's name is the account's name" in {i.how for i in report.imported}
+
+
+def test_a_credit_in_another_currency_than_its_account_s_is_held_and_listed_not_imported(ledger):
+    data = CAMT054.read_bytes().replace(b"SAKURA KK", b"Nordvik IT AB")  # the JPY credit finds EUR account A2 by name
+    report = run_import(ledger, data)
+
+    assert [(h.credit.currency, h.why) for h in report.off_currency] == [
+        ("JPY", "account A2 (the payer's name is the account's name) is in EUR, the credit in JPY")]
+    with Session(ledger) as session:
+        assert session.exec(select(Payment).where(Payment.currency == "JPY")).all() == []
+    assert all(i.credit.currency == "EUR" for i in report.imported) and report.imported
+    assert run_import(ledger, data).off_currency == report.off_currency  # still held the next time, never put on A2
 
 
 def test_an_amount_the_ledger_cannot_hold_exactly_refuses_the_file_with_nothing_written(ledger):
@@ -302,6 +320,25 @@ def test_the_command_imports_prints_a_summary_and_exits_0(database_url, tmp_path
     engine = make_engine(database_url)
     engines.append(engine)
     assert count(engine, Payment) == 6
+
+
+def test_the_command_lists_credits_held_for_their_currency_and_says_how_many(database_url, tmp_path, engines):
+    directory = ledger_dir(tmp_path, currencies={"A1": "USD", "A2": "SEK", "A4": "GBP", "A5": "GBP"}, payments=[])
+    assert allocbot(database_url, "ledger", "import", str(directory)).returncode == 0
+
+    proc = allocbot(database_url, "payments", "import", str(CAMT053))
+
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "imported: 0 unallocated payments" in lines
+    assert any(line.startswith("held, currency differs from the account's: 4 (not imported") for line in lines), lines
+    assert any("1250.00 EUR" in line and "account A1 (the remittance names its invoice G000000001, G000000002) "
+               "is in USD, the credit in EUR" in line for line in lines), lines
+    assert any("300.00 EUR" in line and "is in SEK, the credit in EUR" in line for line in lines), lines
+    engine = make_engine(database_url)
+    engines.append(engine)
+    with Session(engine) as session:
+        assert session.exec(select(Payment).where(Payment.bank_ref.is_not(None))).all() == []
 
 
 @pytest.mark.parametrize("args, code, message", [
