@@ -20,10 +20,12 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.bootstrap import App
+from bot.deciding.lookalike import lookalike_evidence
 from bot.deciding.sender import authorised_accounts
 from bot.ledger import journal, store
 from bot.ledger.tables import InboundMessage, ReviewItem
-from bot.model import Allocation, Decision, LedgerView, Status
+from bot.ledger.trust_queries import contact_domains
+from bot.model import Allocation, Decision, LedgerView, Reason, Status
 from bot.replies.queue import queue_reply
 from bot.replies.render import ReplyContent
 from bot.review import queries
@@ -171,9 +173,33 @@ def _apply(ctx: _Ctx, lines: list[EditLine], resolution: str) -> str:
     return resolution
 
 
-def approve(session: Session, app: App, *, item_id: int, actor: str, seen: int | None = None) -> Outcome:
+LOOKALIKE_FIELD = "confirm_lookalike"  # the form's checkbox, value "yes"
+
+
+def lookalike_warning(session: Session, *, inbound: InboundMessage, sender_address: str) -> str | None:
+    """Why this mail may be impersonating an account (the decision's evidence, else the
+    contacts' domains now), or None. Only an unknown sender can be a look-alike."""
+    for e in parse_evidence(inbound.evidence):
+        if e.rule == "lookalike_sender":
+            return e.detail
+    if Reason.UNKNOWN_SENDER.value not in reasons_of(inbound) or not sender_address:
+        return None
+    flag = lookalike_evidence(sender_address, contact_domains(session))
+    return flag.detail if flag else None
+
+
+def _require_lookalike_confirmed(ctx: _Ctx, confirmed: bool) -> None:
+    warning = lookalike_warning(ctx.session, inbound=ctx.inbound, sender_address=ctx.original.sender.address)
+    if warning and not confirmed:
+        raise Refused(f"Nothing was applied: this mail may be impersonating an account ({warning}). Confirm with the "
+                      "account by phone or a known address, then tick \"I have confirmed this sender\" to apply.")
+
+
+def approve(session: Session, app: App, *, item_id: int, actor: str, seen: int | None = None,
+            confirm_lookalike: bool = False) -> Outcome:
     """Apply the allocations the bot proposed, after the same checks as the bot's own."""
     def body(ctx: _Ctx) -> str:
+        _require_lookalike_confirmed(ctx, confirm_lookalike)
         proposal = proposal_from(queries.audit_events(session, inbound_id=ctx.inbound.id)).allocations
         if not proposal:
             raise Refused("The bot proposed no allocations for this request; use Edit and apply.")
@@ -188,10 +214,12 @@ def approve(session: Session, app: App, *, item_id: int, actor: str, seen: int |
 
 
 def edit_and_apply(session: Session, app: App, *, item_id: int, actor: str, lines: list[EditLine],
-                   seen: int | None = None) -> Outcome:
+                   seen: int | None = None, confirm_lookalike: bool = False) -> Outcome:
     """Apply allocations a person chose (payment, invoices, amounts), checked like the bot's."""
-    return _run(session, app, item_id=item_id, actor=actor, seen=seen, to_status="closed", resolution="edited",
-                body=lambda ctx: _apply(ctx, lines, "edited"))
+    def body(ctx: _Ctx) -> str:
+        _require_lookalike_confirmed(ctx, confirm_lookalike)
+        return _apply(ctx, lines, "edited")
+    return _run(session, app, item_id=item_id, actor=actor, seen=seen, to_status="closed", resolution="edited", body=body)
 
 
 # ---- replies without money -------------------------------------------------------------
@@ -248,4 +276,5 @@ def dismiss(session: Session, app: App, *, item_id: int, actor: str, note: str =
     return _run(session, app, item_id=item_id, actor=actor, seen=seen, to_status="closed", resolution="dismissed", body=run)
 
 
-__all__ = ["MAX_TEXT", "Outcome", "Refused", "approve", "ask", "dismiss", "edit_and_apply", "reject"]
+__all__ = ["LOOKALIKE_FIELD", "MAX_TEXT", "Outcome", "Refused", "approve", "ask", "dismiss", "edit_and_apply",
+           "lookalike_warning", "reject"]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from bot.ledger.tables import Allocation, AuditEvent, OutboundMessage, ReviewItem
+from bot.ledger.tables import Allocation, AuditEvent, OutboundMessage, Posting, ReviewItem
 
 ACTIVE = ("open", "waiting")
 
@@ -54,7 +54,8 @@ def replies_for(session: Session, *, inbound_id: int) -> list[OutboundMessage]:
                              .order_by(col(OutboundMessage.id))).all())
 
 
-__all__ = ["ACTIVE", "audit_events", "claim_item", "last_event_id", "last_person_event", "replies_for"]
+__all__ = ["ACTIVE", "allocated_since", "audit_events", "claim_item", "last_event_id", "last_person_event", "replies_for",
+           "request_allocations", "reversing", "review_item_for"]
 
 
 def allocated_since(session: Session, *, pairs: list[tuple[str, str]], since: datetime) -> list[tuple[str, str, str]]:
@@ -67,3 +68,25 @@ def allocated_since(session: Session, *, pairs: list[tuple[str, str]], since: da
                                col(Allocation.released_at).is_(None))).all()
     wanted = set(pairs)
     return sorted({(p, i, who) for p, i, who in rows if (p, i) in wanted})
+
+
+def request_allocations(session: Session, *, inbound_id: int) -> list[Allocation]:
+    """The allocations a request caused (by the bot or a person acting on it), oldest first,
+    released ones included: the request page shows what was undone too."""
+    return list(session.exec(select(Allocation).where(Allocation.inbound_id == inbound_id)
+                             .order_by(col(Allocation.id))).all())
+
+
+def reversing(session: Session, *, allocation_ids: list[int]) -> dict[int, str]:
+    """allocation id -> state of its reversal posting still in force (not rejected)."""
+    if not allocation_ids:
+        return {}
+    rows = session.exec(select(Posting.allocation_id, Posting.state).where(
+        col(Posting.allocation_id).in_(allocation_ids), Posting.kind == "reverse", Posting.state != "rejected")).all()
+    return {a: s for a, s in rows}
+
+
+def review_item_for(session: Session, *, inbound_id: int) -> ReviewItem | None:
+    """The request's newest review item, if it was ever queued."""
+    return session.exec(select(ReviewItem).where(ReviewItem.inbound_id == inbound_id)
+                        .order_by(col(ReviewItem.id).desc()).limit(1)).first()

@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from bot.bootstrap import App
 from bot.web.deps import Forbidden, NeedsSignIn, current_user
 from bot.web.pages import audit, auth, billing, dashboard, item, queue
+from bot.web.pages import request as request_page
 from bot.web.render import STATIC, page
 from bot.web.security import secret_key
 
@@ -23,7 +24,7 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 
 HSTS = "max-age=31536000"  # with web_secure_cookies: the site is only ever reached over HTTPS
 # The widest id any table can hold (PostgreSQL's integer); a larger one in an address names nothing.
 MAX_ID = 2**31 - 1
-ROUTERS = (auth.router, dashboard.router, queue.router, item.router, billing.router, audit.router)
+ROUTERS = (auth.router, dashboard.router, queue.router, item.router, billing.router, audit.router, request_page.router)
 
 
 def create_app(app: App) -> FastAPI:

@@ -1,0 +1,40 @@
+"""What sender trust needs to know beyond the sender's own contact rows: the domains the
+accounts' contacts write from (to spot a look-alike domain) and an account's authorised
+contacts (to say whom to confirm with). Read-only; keyword arguments only; never commits."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from bot.ledger.tables import Contact
+from bot.model import ContactRow
+
+# Free-mail and shared domains say nothing about an account: a look-alike of gmail.com is not
+# an impersonation of the account whose contact happens to use Gmail.
+SHARED_DOMAINS = frozenset({"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com",
+                            "icloud.com", "me.com", "aol.com", "gmx.de", "gmx.net", "web.de", "proton.me",
+                            "protonmail.com", "mail.com", "yandex.ru", "qq.com"})
+
+
+def contact_domains(session: Session) -> dict[str, tuple[str, ...]]:
+    """Each domain the contacts write from, with the accounts whose contacts use it."""
+    out: dict[str, set[str]] = {}
+    for account_id, email in session.exec(select(Contact.account_id, Contact.email)).all():
+        domain = (email or "").rpartition("@")[2].strip().lower()
+        if domain and domain not in SHARED_DOMAINS:
+            out.setdefault(domain, set()).add(account_id)
+    return {d: tuple(sorted(a)) for d, a in out.items()}
+
+
+def account_admins(session: Session, *, account_ids: Iterable[str], roles: Iterable[str]) -> tuple[ContactRow, ...]:
+    """The contacts of these accounts who may request allocations, by name."""
+    ids, allowed = sorted(set(account_ids)), sorted(set(roles))
+    if not ids or not allowed:
+        return ()
+    rows = session.exec(select(Contact).where(col(Contact.account_id).in_(ids), col(Contact.role).in_(allowed))
+                        .order_by(Contact.account_id, Contact.name, Contact.email)).all()
+    return tuple(ContactRow(c.account_id, c.email, c.name, c.role) for c in rows)
+
+
+__all__ = ["SHARED_DOMAINS", "account_admins", "contact_domains"]
