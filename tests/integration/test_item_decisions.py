@@ -145,3 +145,45 @@ def test_a_queued_request_links_to_its_item_and_an_unknown_request_is_404(web):
     assert f'href="/items/{item.id}"' in page and item.case_ref in page
     assert admin.get("/requests/999999").status_code == 404
     assert web.client(None).get(f"/requests/{item.inbound_id}", follow_redirects=False).status_code in (302, 303)
+
+
+# ---- the partials, in the item page's own context -----------------------------------------
+
+def _partial(web, name: str, item_id: int, *, role: str = "billing_admin") -> str:
+    from bot.review.item_view import item_view
+    from bot.web.deps import WebUser
+    from bot.web.render import templates
+
+    with Session(web.world.app.engine) as session:
+        view = item_view(session, web.world.app, item_id=item_id)
+        return templates.env.get_template(name).render(v=view, user=WebUser(1, "a@b.example", role),
+                                                        csrf_token="TOKEN", form={})
+
+
+def test_the_undo_partial_lists_this_requests_allocations_with_a_form_for_admins_only(web):
+    item = queue_item(web, request_mail(ANN, "Please allocate payment PY00000001 to invoice G000000077."))
+    admin = web.client("admin")
+    assert admin.post_form(f"/items/{item.id}/edit", {"payment_1": "PY00000001", "invoice_1": "G000000001",
+                                                      "amount_1": "40.00"}).status_code == 303
+    html = _partial(web, "item_undo.html", item.id)
+    assert "G000000001" in html and 'action="/allocations/' in html and 'value="TOKEN"' in html
+    assert f'name="back" value="/items/{item.id}"' in html and "required" in html
+    assert 'action="/allocations/' not in _partial(web, "item_undo.html", item.id, role="viewer")
+    undone = admin.post_form(f"/allocations/{_allocation_id(web)}/undo", {"reason": "typo", "back": f"/items/{item.id}"})
+    assert undone.headers["location"] == f"/items/{item.id}?done=undone"
+    assert "reversed" in _partial(web, "item_undo.html", item.id)
+
+
+def test_the_lookalike_partial_warns_and_asks_for_a_confirmation_on_both_forms(web):
+    item = queue_item(web, request_mail("eve@bluepeak-payments.example"))
+    assert "Possible impersonation" not in _partial(web, "item_lookalike.html", item.id)  # no flag in its evidence
+    with Session(web.world.app.engine) as session:  # the flag as the deciding step writes it (see README)
+        inbound = session.get(InboundMessage, item.inbound_id)
+        inbound.evidence = json.dumps(json.loads(inbound.evidence) + [{
+            "rule": "lookalike_sender", "detail": "bluepeak-payments.example resembles bluepeak.example",
+            "span": None, "rows": ["A1"], "reason": "lookalike_sender"}])
+        session.add(inbound)
+        session.commit()
+    html = _partial(web, "item_lookalike.html", item.id)
+    assert "Possible impersonation" in html and "bluepeak-payments.example resembles bluepeak.example" in html
+    assert 'form="approve-form" required' in html and 'form="edit-form" required' in html
