@@ -187,3 +187,14 @@ def test_the_lookalike_partial_warns_and_asks_for_a_confirmation_on_both_forms(w
     html = _partial(web, "item_lookalike.html", item.id)
     assert "Possible impersonation" in html and "bluepeak-payments.example resembles bluepeak.example" in html
     assert 'form="approve-form" required' in html and 'form="edit-form" required' in html
+
+
+def test_the_billing_search_finds_a_request_by_case_reference_or_message_id(web):
+    web.world.deliver(request_mail(ANN, message_id="<applied.1@bluepeak.example>"))
+    web.world.run()
+    inbound = _inbound_of(web)
+    admin = web.client("viewer")
+    for q in (f"ALC-{inbound.id:06d}", "applied.1@bluepeak.example", "<applied.1@bluepeak.example>"):
+        page = admin.get("/billing", params={"q": q}).text
+        assert f'href="/requests/{inbound.id}"' in page, q
+    assert 'href="/requests/' not in admin.get("/billing", params={"q": "ALC-999999"}).text

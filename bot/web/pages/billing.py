@@ -9,9 +9,10 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.ledger import billing_queries as bq
+from bot.ledger.tables import InboundMessage
 from bot.web.deps import WebUser, current_user, db, get_app
 from bot.web.render import page
 
@@ -24,13 +25,25 @@ def account_url(account_id: str, anchor: str = "", **params: str | None) -> str:
     return f"/billing/{quote(account_id, safe='')}" + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
 
 
+def request_hit(session: Session, *, q: str) -> InboundMessage | None:
+    """The request a search names by case reference (ALC-000123) or Message-ID: every request
+    has a page, also one the bot applied on its own."""
+    if (m := re.fullmatch(r"(?i)ALC-(\d{1,12})", q)) is not None:
+        return session.get(InboundMessage, int(m.group(1)))
+    if "@" in q and len(q) <= 998:
+        wanted = q if q.startswith("<") else f"<{q}>"
+        return session.exec(select(InboundMessage).where(InboundMessage.message_id == wanted).limit(1)).first()
+    return None
+
+
 @router.get("/billing", response_class=HTMLResponse)
 def billing_search(request: Request, q: str = "", after: str = "", user: WebUser = Depends(current_user),
                    session: Session = Depends(db)) -> HTMLResponse:
     q = q.strip()[:200]
     if q:
         results = bq.search(session, q=q)
-        return page(request, "billing.html", user=user, q=q, results=results, account_url=account_url)
+        return page(request, "billing.html", user=user, q=q, results=results, account_url=account_url,
+                    request_hit=request_hit(session, q=q))
     summaries, next_after = bq.accounts_page(session, after=after or None, limit=get_app(request).settings.web_page_size)
     return page(request, "billing.html", user=user, q="", results=None, accounts=summaries, after=after,
                 next_url=f"/billing?{urlencode({'after': next_after})}" if next_after else None, account_url=account_url)
