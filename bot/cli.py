@@ -14,7 +14,8 @@ from bot.cli_payments import payments_cli
 from bot.cli_postings import allocations_cli, postings_cli
 from bot.cli_support import build_app, console, err
 from bot.cli_users import users_cli
-from bot.intake.mailbox import MailboxError
+from bot.cli_help import allocbot_version, plain_flags
+from bot.intake.mailbox import AbsentMailbox, MailboxError, missing_maildir
 from bot.settings import SettingsError, load_settings
 
 app = typer.Typer(help="allocbot: applies payment allocation requests from a mailbox.", no_args_is_help=True, add_completion=False)
@@ -30,14 +31,33 @@ app.add_typer(postings_cli, name="postings")
 app.add_typer(allocations_cli, name="allocations")
 
 
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"allocbot {allocbot_version()}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print allocbot's version and exit.")) -> None:
+    """allocbot: applies payment allocation requests from a mailbox."""
+
+
 @ledger_cli.command("import")
 def ledger_import(directory: Path = typer.Argument(..., help="Folder with accounts.csv, contacts.csv, invoices.csv, "
                                                              "payments.csv, and optionally allocations.csv")) -> None:
     """Load the billing system's CSV exports and reconcile them with allocbot's postings (a bad
     file is refused whole; allocated money never becomes allocatable again)."""
-    from bot.ledger.importer import LedgerImportError, import_ledger
+    from bot.ledger.importer import LedgerImportError, export_files, import_ledger
 
     application = build_app()
+    found, missing = export_files(directory)
+    if missing:
+        err.print(f"ledger import refused, nothing imported: {directory} lacks {', '.join(missing)}"
+                  + (f" (found: {', '.join(found)})" if found else " (found no ledger CSV)"), markup=False)
+        raise typer.Exit(2)
+    # stderr: stdout keeps the counts, one line per file
+    err.print(f"found in {directory}: {', '.join(found)}", markup=False, highlight=False)
     with Session(application.engine) as session:
         try:
             report = import_ledger(session, directory, now=application.clock(),
@@ -97,8 +117,14 @@ def billing_show(account: str) -> None:
 
 
 @app.command("run")
-def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, decide, send) and exit.")) -> None:
-    """One scheduled cycle: store new mail, decide every stored message, send the outbox."""
+def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, decide, send) and exit."),
+        create_mailbox: bool = typer.Option(False, "--create-mailbox",
+                                            help="Create the Maildir if it is missing (also ALLOCBOT_MAILDIR_CREATE"
+                                                 "=true); without it a missing one is refused.")
+        ) -> None:
+    """One scheduled cycle: store new mail, decide every stored message, send the outbox.
+    Progress goes to stderr: a bar on a terminal, else a line every ALLOCBOT_PROGRESS_EVERY messages."""
+    from bot.cli_progress import cycle_progress
     from bot.service import run_cycle
 
     if not once:
@@ -106,9 +132,19 @@ def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, d
         raise typer.Exit(2)
     from bot.ledger.presence import ProcessHolder
 
-    application = build_app()
+    def refuse_missing(settings):
+        if (path := missing_maildir(settings.mailbox)) and not (create_mailbox or settings.maildir_create):
+            err.print(f"mailbox maildir:{path} does not exist; check ALLOCBOT_MAILBOX, or pass "
+                      "--create-mailbox (ALLOCBOT_MAILDIR_CREATE=true) to create it", markup=False, highlight=False)
+            raise typer.Exit(1)
+        return None
+
+    application = build_app(mailbox=refuse_missing)
     try:
-        report = run_cycle(application, holder=str(ProcessHolder.this_process("run-once")))
+        with cycle_progress(terminal=sys.stdout.isatty(), every=application.settings.progress_every,
+                            console=err) as progress:
+            report = run_cycle(application, holder=str(ProcessHolder.this_process("run-once")),
+                               progress=progress)
     except MailboxError as exc:
         _note_cycle(application, error=str(exc))
         err.print(f"[red]mailbox {application.mailbox.name}: {exc}[/red]")
@@ -148,7 +184,10 @@ def status() -> None:
     be reached."""
     from bot.status import gather_status, print_status
 
-    application = build_app()
+    def absent(settings):  # never create a missing Maildir: report it
+        return AbsentMailbox(path) if (path := missing_maildir(settings.mailbox)) else None
+
+    application = build_app(mailbox=absent)
     try:
         report = gather_status(application)
     finally:
@@ -248,7 +287,9 @@ def demo(reset: bool = typer.Option(False, "--reset", help="Start over: delete t
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app()
+    command = typer.main.get_command(app)
+    plain_flags(command)
+    command(prog_name="allocbot")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,6 +23,13 @@ class CycleReport:
     synced: int = 0  # ledger rows read from a billing system that keeps the ledger (Tryton)
     problems: list[str] = field(default_factory=list)  # e.g. unreadable ack lines, listed and skipped
     stopped: str = ""  # why a step stopped early ("stop requested", "deadline", "lease lost"), "" if it ran out of work
+    # Told the running count after each message decided: how `run --once` shows progress on a
+    # long backlog (a bar on a terminal, a line every N messages otherwise). Not part of the report.
+    progress: Callable[[int], None] | None = field(default=None, repr=False, compare=False)
+
+    def note_decided(self) -> None:
+        if self.progress is not None:
+            self.progress(sum(self.decided.values()))
 
     def summary(self) -> str:
         decided = ",".join(f"{k}={v}" for k, v in sorted(self.decided.items())) or "none"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -137,12 +138,15 @@ def _decide_batch(app: App, report: CycleReport, waiting: list[int], guard: Guar
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the cycle
             if database_unavailable(exc):  # not the message's fault (so far): it waits for the next cycle
                 report.decided["review" if _defer(app, inbound_id, exc) else "retry"] += 1
+                report.note_decided()
                 continue
             log.exception("message %s could not be decided", inbound_id, extra={"event": "message_error", "inbound_id": inbound_id})
             _record_error(app, inbound_id, exc)
             report.decided["error"] += 1
+            report.note_decided()
             continue
         report.decided[decision.status.value] += 1
+        report.note_decided()
         log.info("message %s %s", inbound_id, decision.status.value, extra={
             "event": "message_decided", "inbound_id": inbound_id, "message_id": message_id, "status": decision.status.value,
             "reasons": [r.value for r in decision.reasons], "account_id": decision.account_id,
@@ -150,7 +154,8 @@ def _decide_batch(app: App, report: CycleReport, waiting: list[int], guard: Guar
     return True
 
 
-def run_cycle(app: App, guard: Guard | None = None, *, holder: str | None = None) -> CycleReport:
+def run_cycle(app: App, guard: Guard | None = None, *, holder: str | None = None,
+              progress: Callable[[int], None] | None = None) -> CycleReport:
     """One scheduled cycle (`allocbot run --once`): read the billing system's ledger when it
     keeps one and a sync is due, fetch and store, decide, post to the billing system (and
     confirm what it shows), file, send.
@@ -159,7 +164,7 @@ def run_cycle(app: App, guard: Guard | None = None, *, holder: str | None = None
     cycle next to a running worker never reads or moves mail at the same time as it (and one
     started after a crash takes the dead run's lease over at once); deciding and sending claim
     row by row and always run."""
-    report, guard = CycleReport(), guard or Guard()
+    report, guard = CycleReport(progress=progress), guard or Guard()
     lease = ProcessLease(app, holder=holder) if holder else None
     try:
         ticket = lease.ticket if lease is not None and lease.take() else None

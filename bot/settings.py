@@ -166,6 +166,11 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=argon2.DEFAULT_TIME_COST, ge=1)
     password_hash_memory_kib: int = Field(default=argon2.DEFAULT_MEMORY_COST, ge=8)
     password_hash_parallelism: int = Field(default=argon2.DEFAULT_PARALLELISM, ge=1)
+    # `allocbot run` creates a missing Maildir only when told (a misspelt path must not become a
+    # new, empty mailbox); `--create-mailbox` says the same for one run. `status` never creates it.
+    maildir_create: bool = False
+    # `run --once` off a terminal logs one progress line every this many messages decided.
+    progress_every: int = Field(default=100, ge=1)
 
     @classmethod
     def settings_customise_sources(
@@ -282,8 +287,30 @@ class Settings(BaseSettings):
         return f"{self.payment_pattern}|{self.bank_payment_pattern}"
 
 
+def config_problem(environ: dict[str, str] | None = None) -> str | None:
+    """Why the configuration file cannot be used, or None. A file named by ALLOCBOT_CONFIG
+    must exist (a typo must not silently fall back to the defaults); the default file may be
+    absent. A TOML syntax error names the file and, as tomllib gives it, the line."""
+    import tomllib
+
+    environ = os.environ if environ is None else environ
+    named = environ.get("ALLOCBOT_CONFIG")
+    path = Path(named) if named else DEFAULT_CONFIG
+    if not path.is_file():
+        return f"ALLOCBOT_CONFIG names {path}, which is not a file" if named else None
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        return f"{path}: not valid TOML: {exc}"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"{path}: cannot be read: {exc}"
+    return None
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings or raise SettingsError naming each bad setting."""
+    if problem := config_problem():
+        raise SettingsError(f"cannot read configuration: {problem}")
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -100,3 +100,47 @@ class Mailbox(Protocol):
 
     def close(self) -> None:
         """Let go of any connection."""
+
+
+MAILDIR_PARTS = ("cur", "new", "tmp")
+
+
+def missing_maildir(url: str) -> str | None:
+    """The path of a `maildir:PATH` mailbox that is not there (or lacks cur/new/tmp), else None.
+    Checked before the adapter is built, since building it creates the folders."""
+    from pathlib import Path
+
+    if not url.startswith("maildir:"):
+        return None
+    path = Path(url.removeprefix("maildir:"))
+    return None if all((path / part).is_dir() for part in MAILDIR_PARTS) else str(path)
+
+
+class AbsentMailbox:
+    """Stands in for a Maildir that does not exist, so `status` can report it without the
+    Maildir adapter creating it; everything but `health` and `close` refuses."""
+
+    def __init__(self, path: str) -> None:
+        self.name = f"maildir:{path}"
+        self._why = f"{path}: no such Maildir (missing, or without cur/new/tmp)"
+
+    def fetch(self, limit: int, *, checkpoint: Checkpoint | None) -> Iterator[Incoming]:
+        raise MailboxError(self._why)
+
+    def stored(self, key: str) -> None:
+        raise MailboxError(self._why)
+
+    def file(self, key: str, status: str, *, message_id: str = "") -> None:
+        raise MailboxError(self._why)
+
+    def file_many(self, filings: Sequence[Filing], *, give_up_after: int) -> FilingResult:
+        return file_each(self, filings, give_up_after=give_up_after)
+
+    def watch(self, on_mail: Callable[[], None], stop: threading.Event) -> bool:
+        return False
+
+    def health(self) -> Health:
+        return Health(False, self._why)
+
+    def close(self) -> None:
+        return None

@@ -214,6 +214,20 @@ def _drop_unlisted_contacts(session: Session, *, directory: Path) -> int:
     return removed
 
 
+REQUIRED = ("accounts", "contacts", "invoices", "payments")  # the ledger export; the other files are optional
+
+
+def export_files(directory: Path) -> tuple[list[str], list[str]]:
+    """(the ledger CSVs found in `directory`, the required ones missing). A billing export
+    without, say, payments.csv is an export gone wrong, so `ledger import` refuses it rather
+    than import the rest; bank_accounts.csv and allocations.csv stay optional."""
+    names = [spec.stem for spec in SPECS] + [reconcile.ALLOCATIONS]
+    directory = Path(directory)
+    found = [f"{name}.csv" for name in names if (directory / f"{name}.csv").is_file()]
+    missing = [f"{name}.csv" for name in REQUIRED if f"{name}.csv" not in found]
+    return found, missing
+
+
 def import_ledger(session: Session, directory: Path, *, now: datetime | None = None,
                   bank_payment_pattern: str | None = None, contacts_complete: bool = False) -> ImportReport:
     """Validate the whole export, then upsert accounts, contacts, invoices, payments and bank

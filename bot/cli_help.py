@@ -1,0 +1,27 @@
+"""The help pages as a newcomer reads them. Typer's rich help prints a `<bool>` placeholder
+after every flag (`--once <bool>`), which reads as if a value were wanted; a flag takes none,
+so its placeholder is made empty, the help option's included."""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+
+def allocbot_version() -> str:
+    """The installed distribution's version (pyproject.toml), the package's own as a fallback."""
+    try:
+        return version("allocbot")
+    except PackageNotFoundError:
+        from bot import __version__
+
+        return __version__
+
+
+def plain_flags(command, parent=None) -> None:
+    """Give every flag of `command` and its subcommands (a click command built by Typer) an
+    empty placeholder."""
+    ctx = command.context_class(command, info_name=command.name, parent=parent)
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if param is not None and getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        plain_flags(sub, ctx)
