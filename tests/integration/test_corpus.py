@@ -8,7 +8,8 @@ import shlex
 import subprocess
 import sys
 
-from tests.integration.conftest import REPO, SHARED, allocbot_command, unavailable
+from tests.integration.conftest import REPO, SHARED, allocbot_command
+from tests.integration.corpus_needs import need
 
 SCORER = SHARED / "tools" / "score_corpus.py"
 
@@ -16,8 +17,7 @@ SCORER = SHARED / "tools" / "score_corpus.py"
 def score(corpus_name: str) -> tuple[dict[str, tuple[int, int | None]], str]:
     """Run the scorer: ({figure: (count, total or None)} from its last line, its whole report)."""
     corpus = SHARED / "corpus" / corpus_name
-    if not SCORER.is_file() or not (corpus / "expected.jsonl").is_file():
-        unavailable(f"the shared corpus {corpus} or its scorer is missing")
+    need(SCORER, corpus / "expected.jsonl")
     proc = subprocess.run([sys.executable, str(SCORER), str(corpus), "--cmd", shlex.join(allocbot_command()), "-v"],
                           cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 1), f"the scorer could not run the CLI ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.billing_receiver import SECRET, BillingReceiver
-from tests.integration.conftest import REPO, SHARED, allocbot_command, unavailable
+from tests.integration.conftest import REPO, SHARED, allocbot_command
+from tests.integration.corpus_needs import need
 
 SCORER = SHARED / "tools" / "score_corpus.py"
 CORPUS = SHARED / "corpus" / "sample"
@@ -67,8 +68,7 @@ def receiver():
 
 
 def test_sample_corpus_posted_once_by_key_and_confirmed_only_once_reflected(receiver, tmp_path):
-    if not SCORER.is_file() or not (CORPUS / "expected.jsonl").is_file():
-        unavailable("the shared sample corpus or its scorer is missing")
+    need(SCORER, CORPUS / "expected.jsonl")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ALLOCBOT_")},
            "ALLOCBOT_BILLING": receiver.url, "ALLOCBOT_BILLING_SECRET": SECRET}
     proc = subprocess.run([sys.executable, str(SCORER), str(CORPUS), "--cmd", shlex.join(allocbot_command()), "-v",

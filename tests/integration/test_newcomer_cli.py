@@ -184,3 +184,18 @@ def test_the_repository_has_no_design_document_citation_the_reader_cannot_open()
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "../shared/DESIGN.md" not in readme
     assert ".venv/bin/allocbot" in readme
+
+
+def test_a_missing_corpus_skips_saying_what_is_needed_and_fails_in_ci(tmp_path, monkeypatch):
+    import tests.integration.conftest as conftest
+    from tests.integration.corpus_needs import need
+
+    missing = tmp_path / "shared" / "corpus" / "sample" / "expected.jsonl"
+    monkeypatch.setattr(conftest, "IN_CI", False)
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        need(tmp_path, missing)
+    assert str(missing) in str(skipped.value) and "../shared/tools/score_corpus.py" in str(skipped.value)
+    assert str(tmp_path) + "," not in str(skipped.value)  # what is there is not listed
+    monkeypatch.setattr(conftest, "IN_CI", True)
+    with pytest.raises(pytest.fail.Exception):
+        need(missing)

@@ -24,7 +24,8 @@ import sys
 import pytest
 
 from tests.corpus.score_by_kind import by_kind, expected_cases, problems, run_scorer, summary
-from tests.integration.conftest import REPO, SHARED, unavailable
+from tests.integration.conftest import REPO, SHARED
+from tests.integration.corpus_needs import need
 
 CORPORA = REPO / "tests" / "corpus"
 SCORER = SHARED / "tools" / "score_corpus.py"
@@ -33,8 +34,7 @@ APPLIED_FLOOR = {"unseen_words": 69, "unseen_forms": 92, "unseen_usage": 95}
 
 @pytest.mark.parametrize("name", sorted(APPLIED_FLOOR))
 def test_unseen_corpus_no_wrong_allocation_every_hold_and_ignore_right(name):
-    if not SCORER.is_file():
-        unavailable(f"the scorer {SCORER} is missing")
+    need(SCORER)
     corpus = CORPORA / name
     report = run_scorer(corpus, shlex.join([sys.executable, "-m", "bot"]), SCORER, cwd=REPO)
     figures = summary(report)
