@@ -1,19 +1,14 @@
-"""The help pages as a newcomer reads them. Typer's rich help prints a `<bool>` placeholder
+"""The help pages and version as a newcomer reads them. Typer's rich help prints a `<bool>` placeholder
 after every flag (`--once <bool>`), which reads as if a value were wanted; a flag takes none,
 so its placeholder is made empty, the help option's included."""
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 
 def allocbot_version() -> str:
-    """The installed distribution's version (pyproject.toml), the package's own as a fallback."""
-    try:
-        return version("allocbot")
-    except PackageNotFoundError:
-        from bot import __version__
+    """The installed distribution's version (pyproject.toml), as bot/__init__.py reads it."""
+    from bot import __version__
 
-        return __version__
+    return __version__
 
 
 def plain_flags(command, parent=None) -> None:
