@@ -55,7 +55,7 @@ def replies_for(session: Session, *, inbound_id: int) -> list[OutboundMessage]:
 
 
 __all__ = ["ACTIVE", "allocated_since", "audit_events", "claim_item", "last_event_id", "last_person_event", "replies_for",
-           "request_allocations", "reversing", "review_item_for"]
+           "mark_waiting", "request_allocations", "reversing", "review_item_for", "waiting_since"]
 
 
 def allocated_since(session: Session, *, pairs: list[tuple[str, str]], since: datetime) -> list[tuple[str, str, str]]:
@@ -90,3 +90,18 @@ def review_item_for(session: Session, *, inbound_id: int) -> ReviewItem | None:
     """The request's newest review item, if it was ever queued."""
     return session.exec(select(ReviewItem).where(ReviewItem.inbound_id == inbound_id)
                         .order_by(col(ReviewItem.id).desc()).limit(1)).first()
+
+
+def mark_waiting(session: Session, *, item_id: int) -> bool:
+    """An open item whose question went out to the partner now waits for the answer (issue 16):
+    the queue and the dashboard count it as "waiting for the partner". An answer reopens or
+    closes it through claim_item, which takes waiting items as it takes open ones."""
+    result = session.execute(update(ReviewItem).where(col(ReviewItem.id) == item_id, col(ReviewItem.status) == "open")
+                             .values(status="waiting").execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def waiting_since(session: Session, *, inbound_id: int) -> datetime | None:
+    """When the latest question about a request went out to the partner (its needs_info reply)."""
+    return session.exec(select(func.max(OutboundMessage.created_at)).where(
+        OutboundMessage.inbound_id == inbound_id, OutboundMessage.kind == "needs_info")).one()

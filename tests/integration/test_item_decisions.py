@@ -198,3 +198,22 @@ def test_the_billing_search_finds_a_request_by_case_reference_or_message_id(web)
         page = admin.get("/billing", params={"q": q}).text
         assert f'href="/requests/{inbound.id}"' in page, q
     assert 'href="/requests/' not in admin.get("/billing", params={"q": "ALC-999999"}).text
+
+
+# ---- 2. where a case stands: the bot's question went out -----------------------------------
+
+def test_an_item_whose_question_went_out_waits_and_can_still_be_acted_on(web):
+    from bot.review import queries
+
+    item = queue_item(web, request_mail(ANN, "Please allocate payment PY00000001 to invoice G000000077."))
+    [question] = web.world.outbound()
+    assert item.status == "open" and question.kind == "needs_info"
+    with Session(web.world.app.engine) as session:
+        assert queries.waiting_since(session, inbound_id=item.inbound_id) == question.created_at
+        assert queries.mark_waiting(session, item_id=item.id) is True
+        assert queries.mark_waiting(session, item_id=item.id) is False  # once
+        session.commit()
+    assert [i.status for i in web.world.review_items()] == ["waiting"]
+    response = web.client("admin").post_form(f"/items/{item.id}/edit", {"payment_1": "PY00000001",
+                                                                        "invoice_1": "G000000001", "amount_1": "10.00"})
+    assert response.status_code == 303 and web.world.allocations() == [("PY00000001", "G000000001", 1000)]
