@@ -169,7 +169,8 @@ def test_the_undo_partial_lists_this_requests_allocations_with_a_form_for_admins
     assert "G000000001" in html and 'action="/allocations/' in html and 'value="TOKEN"' in html
     assert f'name="back" value="/items/{item.id}"' in html and "required" in html
     assert 'action="/allocations/' not in _partial(web, "item_undo.html", item.id, role="viewer")
-    undone = admin.post_form(f"/allocations/{_allocation_id(web)}/undo", {"reason": "typo", "back": f"/items/{item.id}"})
+    undone = admin.post_form(f"/allocations/{_allocation_id(web)}/undo",
+                             {"reason": "typo", "back": f"/items/{item.id}"})
     assert undone.headers["location"] == f"/items/{item.id}?done=undone"
     assert "reversed" in _partial(web, "item_undo.html", item.id)
 
