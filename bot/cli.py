@@ -48,10 +48,11 @@ def ledger_import(directory: Path = typer.Argument(..., help="Folder with accoun
                                                              "payments.csv, and optionally allocations.csv")) -> None:
     """Load the billing system's CSV exports and reconcile them with allocbot's postings (a bad
     file is refused whole; allocated money never becomes allocatable again)."""
-    from bot.ledger.importer import LedgerImportError, export_files, import_ledger
+    from bot.ledger.importer import LedgerImportError, export_files, import_ledger, ledger_has_accounts
 
     application = build_app()
-    found, missing = export_files(directory)
+    with Session(application.engine) as session:
+        found, missing = export_files(directory, ledger_has_accounts=ledger_has_accounts(session))
     if missing:
         err.print(f"ledger import refused, nothing imported: {directory} lacks {', '.join(missing)}"
                   + (f" (found: {', '.join(found)})" if found else " (found no ledger CSV)"), markup=False)

@@ -214,18 +214,25 @@ def _drop_unlisted_contacts(session: Session, *, directory: Path) -> int:
     return removed
 
 
-REQUIRED = ("accounts", "contacts", "invoices", "payments")  # the ledger export; the other files are optional
+REQUIRED = ("invoices", "payments")  # the money: an export without either went wrong somewhere
+FIRST_REQUIRED = ("accounts", "contacts")  # also, until the ledger knows its accounts
 
 
-def export_files(directory: Path) -> tuple[list[str], list[str]]:
-    """(the ledger CSVs found in `directory`, the required ones missing). A billing export
-    without, say, payments.csv is an export gone wrong, so `ledger import` refuses it rather
-    than import the rest; bank_accounts.csv and allocations.csv stay optional."""
+def export_files(directory: Path, *, ledger_has_accounts: bool) -> tuple[list[str], list[str]]:
+    """(the ledger CSVs found in `directory`, the required ones missing). An export without,
+    say, payments.csv is refused rather than the rest imported; a later export may leave out
+    accounts.csv and contacts.csv (the figures only); bank_accounts.csv and allocations.csv
+    are optional."""
     names = [spec.stem for spec in SPECS] + [reconcile.ALLOCATIONS]
     directory = Path(directory)
     found = [f"{name}.csv" for name in names if (directory / f"{name}.csv").is_file()]
-    missing = [f"{name}.csv" for name in REQUIRED if f"{name}.csv" not in found]
+    required = REQUIRED if ledger_has_accounts else FIRST_REQUIRED + REQUIRED
+    missing = [f"{name}.csv" for name in sorted(required, key=names.index) if f"{name}.csv" not in found]
     return found, missing
+
+
+def ledger_has_accounts(session: Session) -> bool:
+    return session.exec(select(Account.account_id).limit(1)).first() is not None
 
 
 def import_ledger(session: Session, directory: Path, *, now: datetime | None = None,

@@ -127,6 +127,22 @@ def test_ledger_import_refuses_an_export_without_a_required_file_and_imports_not
     assert cli("billing", "show", "A1").returncode == 1  # no account: nothing was imported
 
 
+def test_a_first_import_needs_accounts_and_contacts_a_later_one_only_the_figures(cli, tmp_path):
+    first = standard_ledger(tmp_path / "first")
+    (first / "contacts.csv").unlink()
+    refused = cli("ledger", "import", str(first))
+    assert refused.returncode == 2 and "lacks contacts.csv" in one_line(refused)
+
+    cli.ok("ledger", "import", str(standard_ledger(tmp_path / "ledger")))
+    later = standard_ledger(tmp_path / "later")
+    for name in ("accounts.csv", "contacts.csv"):
+        (later / name).unlink()
+    assert "payments: 0 inserted, 3 updated" in cli.ok("ledger", "import", str(later))
+    (later / "invoices.csv").unlink()
+    refused = cli("ledger", "import", str(later))
+    assert refused.returncode == 2 and "lacks invoices.csv" in one_line(refused)
+
+
 # --------------------------------------------------------------------------- run --once on a backlog
 
 def test_run_once_off_a_terminal_logs_a_line_every_n_messages(cli, tmp_path):
