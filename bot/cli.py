@@ -135,8 +135,9 @@ def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, d
 
     def refuse_missing(settings):
         if (path := missing_maildir(settings.mailbox)) and not (create_mailbox or settings.maildir_create):
-            err.print(f"mailbox maildir:{path} does not exist; check ALLOCBOT_MAILBOX, or pass "
-                      "--create-mailbox (ALLOCBOT_MAILDIR_CREATE=true) to create it", markup=False, highlight=False)
+            err.print(f"mailbox maildir:{path} does not exist (or lacks cur/new/tmp); check ALLOCBOT_MAILBOX, or pass "
+                      "--create-mailbox (ALLOCBOT_MAILDIR_CREATE=true) to create it",
+                      markup=False, highlight=False)
             raise typer.Exit(1)
         return None
 

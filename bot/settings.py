@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from bot.config_file import config_problem
 from bot.endpoints import EndpointError, parse_endpoint
 from bot.reading.identifiers import id_formats, letter_prefix
 
@@ -287,29 +288,9 @@ class Settings(BaseSettings):
         return f"{self.payment_pattern}|{self.bank_payment_pattern}"
 
 
-def config_problem(environ: dict[str, str] | None = None) -> str | None:
-    """Why the configuration file cannot be used, or None. A file named by ALLOCBOT_CONFIG
-    must exist (a typo must not silently fall back to the defaults); the default file may be
-    absent. A TOML syntax error names the file and, as tomllib gives it, the line."""
-    import tomllib
-
-    environ = os.environ if environ is None else environ
-    named = environ.get("ALLOCBOT_CONFIG")
-    path = Path(named) if named else DEFAULT_CONFIG
-    if not path.is_file():
-        return f"ALLOCBOT_CONFIG names {path}, which is not a file" if named else None
-    try:
-        tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        return f"{path}: not valid TOML: {exc}"
-    except (OSError, UnicodeDecodeError) as exc:
-        return f"{path}: cannot be read: {exc}"
-    return None
-
-
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings or raise SettingsError naming each bad setting."""
-    if problem := config_problem():
+    if problem := config_problem(os.environ.get("ALLOCBOT_CONFIG"), default=DEFAULT_CONFIG):
         raise SettingsError(f"cannot read configuration: {problem}")
     try:
         return Settings(**overrides)
