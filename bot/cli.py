@@ -119,9 +119,10 @@ def billing_show(account: str) -> None:
 
 @app.command("run")
 def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, decide, send) and exit."),
-        create_mailbox: bool = typer.Option(False, "--create-mailbox",
-                                            help="Create the Maildir if it is missing (also ALLOCBOT_MAILDIR_CREATE"
-                                                 "=true); without it a missing one is refused.")
+        create_mailbox: bool = typer.Option(
+            False, "--create-mailbox",
+            help="Create the Maildir if it is missing (also ALLOCBOT_MAILDIR_CREATE=true); without it a missing "
+                 "one is refused.")
         ) -> None:
     """One scheduled cycle: store new mail, decide every stored message, send the outbox.
     Progress goes to stderr: a bar on a terminal, else a line every ALLOCBOT_PROGRESS_EVERY messages."""
@@ -135,8 +136,8 @@ def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, d
 
     def refuse_missing(settings):
         if (path := missing_maildir(settings.mailbox)) and not (create_mailbox or settings.maildir_create):
-            err.print(f"mailbox maildir:{path} does not exist (or lacks cur/new/tmp); check ALLOCBOT_MAILBOX, or pass "
-                      "--create-mailbox (ALLOCBOT_MAILDIR_CREATE=true) to create it",
+            err.print(f"mailbox maildir:{path} does not exist (or lacks cur/new/tmp); check ALLOCBOT_MAILBOX, "
+                      "or pass --create-mailbox (ALLOCBOT_MAILDIR_CREATE=true) to create it",
                       markup=False, highlight=False)
             raise typer.Exit(1)
         return None

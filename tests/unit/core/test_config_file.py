@@ -6,7 +6,8 @@ from bot.config_file import config_problem
 
 def test_a_named_file_that_is_not_there_is_a_problem_naming_it(tmp_path):
     missing = tmp_path / "alocbot.toml"
-    assert config_problem(str(missing), default=tmp_path / "x.toml") == f"ALLOCBOT_CONFIG names {missing}, which is not a file"
+    problem = config_problem(str(missing), default=tmp_path / "x.toml")
+    assert problem == f"ALLOCBOT_CONFIG names {missing}, which is not a file"
 
 
 def test_the_default_file_may_be_absent(tmp_path):
