@@ -4,13 +4,15 @@ clear line and a documented exit code, never a traceback or a silent default. Ev
 the real `allocbot` console script in a subprocess (stdout a pipe, as under cron)."""
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 
 import pytest
 
 from tests.integration.conftest import (
-    ANN, REPO, account, contact, deliver, invoice, payment, request_mail, standard_ledger, write_ledger,
+    ANN, REPO, account, allocbot_command, contact, deliver, invoice, payment, request_mail, standard_ledger,
+    write_ledger,
 )
 from tests.integration.test_cli import Cli
 
@@ -158,6 +160,35 @@ def test_run_once_off_a_terminal_logs_a_line_every_n_messages(cli, tmp_path):
     progress = [line for line in proc.stderr.splitlines() if line.startswith("run --once:")]
     assert progress == ["run --once: 10 messages decided", "run --once: 20 messages decided"]
     assert "stored=25" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_run_once_on_a_terminal_shows_a_progress_bar_not_log_lines(cli, tmp_path):
+    import os
+    import pty
+
+    cli.ok("ledger", "import", str(standard_ledger(tmp_path / "ledger")))
+    for n in range(12):
+        deliver(cli.maildir, request_mail(message_id=f"<tty-{n}@bluepeak.example>"))
+    leader, follower = pty.openpty()
+    env = {**cli.env, "ALLOCBOT_PROGRESS_EVERY": "5", "COLUMNS": "120", "TERM": "xterm"}
+    proc = subprocess.Popen(allocbot_command() + ["run", "--once"], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+                            stdout=follower, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0, seen.decode(errors="replace")
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode(errors="replace"))  # without the colours
+    assert "deciding stored messages" in text and "12 decided" in text  # the bar, drawn on the terminal
+    assert "run --once: 5 messages decided" not in text  # no log lines there
+    assert "stored=12" in text
 
 
 # --------------------------------------------------------------------------- piped tables
