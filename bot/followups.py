@@ -34,6 +34,7 @@ from bot.deciding.match import decide
 from bot.deciding.sender import authorised_accounts
 from bot.ledger import journal, store
 from bot.ledger.tables import InboundMessage, ReviewItem
+from bot.ledger.trust_queries import trust_context
 from bot.ledger.threads import open_origin, reopen, set_resolution
 from bot.model import Decision, Evidence, LedgerView, Request, Sender, Status
 from bot.reading.extract import read_request
@@ -103,8 +104,9 @@ def _completed(session: Session, app: App, *, origin: InboundMessage, item: Revi
                            sent=mail.date.date() if mail.date else None)
     if not request.instructions:
         return None
-    decision = decide(request, sender, store.request_view(session, sender=sender.address, request=request),
-                      allowed_roles=settings.allowed_roles)
+    view = store.request_view(session, sender=sender.address, request=request)
+    decision = decide(request, sender, view, allowed_roles=settings.allowed_roles,
+                      **trust_context(session, contacts=view.contacts, roles=settings.allowed_roles))
     what = (", ".join(f"{old} → {new}" for old, new in completion.replaced) if completion.replaced
             else "the answer's text read after the earlier request's")
     evidence = Evidence("conversation", f"read together with {item.case_ref} (message {origin.id}): {what}",

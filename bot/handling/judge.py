@@ -19,6 +19,7 @@ from bot.handling.verdict import Verdict
 from bot.intake.classify import classify
 from bot.ledger import store
 from bot.ledger.tables import InboundMessage
+from bot.ledger.trust_queries import trust_context
 from bot.model import Decision, Evidence, Reason, Status
 from bot.reading.limits import MAX_LINES
 from bot.reading.parsing import parse_bytes, too_complex
@@ -79,7 +80,8 @@ def read_and_decide(session: Session, app: App, row: InboundMessage, msg) -> Ver
                                  max_attachment_bytes=int(settings.max_attachment_mb * 1024 * 1024),
                                  max_attachment_pages=settings.max_attachment_pages)
     view = store.request_view(session, sender=sender.address, request=request)
-    decision = decide(request, sender, view, allowed_roles=settings.allowed_roles)
+    decision = decide(request, sender, view, allowed_roles=settings.allowed_roles,
+                      **trust_context(session, contacts=view.contacts, roles=settings.allowed_roles))
     answered = None
     if mail.limits:
         decision = held(decision, Reason.MESSAGE_TOO_COMPLEX, "message_limits", mail.limits)

@@ -54,15 +54,19 @@ def record(session: Session, app: App, row: InboundMessage, verdict: Verdict) ->
         reasons = [r.value for r in decision.reasons]
     journal.record_outcome(session, inbound=row, status=decision.status.value, reasons=reasons, account_id=decision.account_id,
                            evidence=[asdict(e) for e in decision.evidence], request=asdict(verdict.request), now=now)
-    case_ref = None
+    case_ref, item = None, None
     if decision.status in (Status.REVIEW, Status.NEEDS_INFO):
-        case_ref = journal.open_review(session, inbound_id=row.id, reasons=reasons, now=now).case_ref
+        item = journal.open_review(session, inbound_id=row.id, reasons=reasons, now=now)
+        case_ref = item.case_ref
     if (answered := verdict.answered) is not None:
         followups.close_origin(session, answered=answered, decision=decision, inbound_id=row.id, now=now)
         if decision.status is Status.CANCELLED:
             case_ref = answered.item.case_ref
     journal.audit(session, actor="allocbot", action=decision.status.value, inbound_id=row.id, now=now,
                   detail={"reasons": reasons, "allocations": [asdict(a) for a in decision.allocations], "case_ref": case_ref})
-    queue_reply(session, app, inbound=row, mail=verdict.mail, sender=verdict.sender, decision=decision, case_ref=case_ref,
-                now=now)
+    reply = queue_reply(session, app, inbound=row, mail=verdict.mail, sender=verdict.sender, decision=decision,
+                        case_ref=case_ref, now=now)
+    if item is not None and reply is not None and reply.kind == "needs_info":
+        item.status = "waiting"  # the question is out: the item waits for the partner's answer
+        session.add(item)
     return decision

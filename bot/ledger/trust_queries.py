@@ -37,4 +37,13 @@ def account_admins(session: Session, *, account_ids: Iterable[str], roles: Itera
     return tuple(ContactRow(c.account_id, c.email, c.name, c.role) for c in rows)
 
 
-__all__ = ["SHARED_DOMAINS", "account_admins", "contact_domains"]
+def trust_context(session: Session, *, contacts: tuple[ContactRow, ...], roles: Iterable[str]) -> dict:
+    """What `decide` needs beyond the sender's own rows: the accounts' domains when the sender is
+    nobody's contact (a look-alike is only worth looking for then), else the sender's accounts'
+    authorised contacts (to say whom a held request must be confirmed with)."""
+    if not contacts:
+        return {"account_domains": contact_domains(session)}
+    return {"admins": account_admins(session, account_ids=[c.account_id for c in contacts], roles=roles)}
+
+
+__all__ = ["SHARED_DOMAINS", "account_admins", "contact_domains", "trust_context"]

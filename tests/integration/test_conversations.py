@@ -72,7 +72,7 @@ def test_an_answer_that_is_still_wrong_asks_again_and_replaces_the_item(world):
     assert (answer.status, answer.reasons) == ("needs_info", "unknown_invoice")
     assert world.allocations() == []
     assert item_of(world, asked.id).resolution == "superseded"
-    assert item_of(world, answer.id).status == "open"  # the conversation has one open item: the newest
+    assert item_of(world, answer.id).status == "waiting"  # one open item, the newest: its question is out
 
     world.deliver(answer_to(world, world.outbox_messages()[-1], "Right one: G000000001"))
     world.run()
@@ -107,7 +107,7 @@ def test_nobody_else_can_answer_or_cancel_anns_request(world):
     world.deliver(answer_to(world, question, "It is G000000001.", sender="mallory@evil.example", name="Ann Admin"))
     world.run()
     assert world.allocations() == []
-    assert (item_of(world, asked.id).status, item_of(world, asked.id).resolution) == ("open", "")
+    assert (item_of(world, asked.id).status, item_of(world, asked.id).resolution) == ("waiting", "")
     assert {r.status for r in world.rows(InboundMessage)[1:]} <= {"review", "needs_info"}
 
 

@@ -177,16 +177,10 @@ def test_the_undo_partial_lists_this_requests_allocations_with_a_form_for_admins
 
 def test_the_lookalike_partial_warns_and_asks_for_a_confirmation_on_both_forms(web):
     item = queue_item(web, request_mail("eve@bluepeak-payments.example"))
-    assert "Possible impersonation" not in _partial(web, "item_lookalike.html", item.id)  # no flag in its evidence
-    with Session(web.world.app.engine) as session:  # the flag as the deciding step writes it (see README)
-        inbound = session.get(InboundMessage, item.inbound_id)
-        inbound.evidence = json.dumps(json.loads(inbound.evidence) + [{
-            "rule": "lookalike_sender", "detail": "bluepeak-payments.example resembles bluepeak.example",
-            "span": None, "rows": ["A1"], "reason": "lookalike_sender"}])
-        session.add(inbound)
-        session.commit()
     html = _partial(web, "item_lookalike.html", item.id)
     assert "Possible impersonation" in html and "bluepeak-payments.example resembles bluepeak.example" in html
+    ann = queue_item(web, request_mail(ANN, "Please allocate payment PY00000002 to invoice G000000077."))
+    assert "Possible impersonation" not in _partial(web, "item_lookalike.html", ann.id)  # the account's own domain
     assert 'form="approve-form" required' in html and 'form="edit-form" required' in html
 
 
@@ -208,11 +202,10 @@ def test_an_item_whose_question_went_out_waits_and_can_still_be_acted_on(web):
 
     item = queue_item(web, request_mail(ANN, "Please allocate payment PY00000001 to invoice G000000077."))
     [question] = web.world.outbound()
-    assert item.status == "open" and question.kind == "needs_info"
+    assert item.status == "waiting" and question.kind == "needs_info"  # the deciding step marked it
     with Session(web.world.app.engine) as session:
         assert queries.waiting_since(session, inbound_id=item.inbound_id) == question.created_at
-        assert queries.mark_waiting(session, item_id=item.id) is True
-        assert queries.mark_waiting(session, item_id=item.id) is False  # once
+        assert queries.mark_waiting(session, item_id=item.id) is False  # once: it waits already
         session.commit()
     assert [i.status for i in web.world.review_items()] == ["waiting"]
     response = web.client("admin").post_form(f"/items/{item.id}/edit", {"payment_1": "PY00000001",

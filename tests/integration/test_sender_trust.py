@@ -76,7 +76,8 @@ def test_a_tricky_from_moves_no_money_and_gets_no_reply(world, header):
 
     record = handled(world, wire(header))
 
-    assert (record["status"], record["reasons"]) == ("review", ["unknown_sender"])
+    lookalike = b"bluepeak-example.com" in header  # a domain of its own that resembles the account's
+    assert (record["status"], record["reasons"]) == ("review", ["unknown_sender"] + ["lookalike_sender"] * lookalike)
     assert record["allocations"] == [] and world.allocations() == [] and world.balances() == before
     assert record["replies"] == [] and world.outbox_files() == []  # answering would mail whoever was impersonated
 
