@@ -34,6 +34,13 @@ class Candidate:
     def chosen(self) -> bool:
         return self.proposed is not None
 
+    @property
+    def after(self) -> Money | None:
+        """What the ledger will show left on this row once the proposal is applied."""
+        if self.proposed is None or self.balance is None or self.balance.currency != self.proposed.currency:
+            return None
+        return Money(self.balance.amount - self.proposed.amount, self.balance.currency)
+
 
 def _total(allocations: Iterable[Allocation], key: str) -> Money | None:
     amounts = [a.amount for a in allocations if key in (a.payment_id, a.invoice_number)]

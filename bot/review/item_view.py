@@ -82,6 +82,12 @@ class ItemView:
     open_invoice_count: int = 0  # of the account, shown or not
     unallocated_count: int = 0
     postings: list[Posting] = field(default_factory=list)  # this request's, to the billing system
+    waiting_since: datetime | None = None  # when the question to the partner went out, if one did
+
+    @property
+    def waiting(self) -> bool:
+        """Waiting for the partner: the item is marked so, or its question is already in the outbox."""
+        return self.active and (self.item.status == "waiting" or self.waiting_since is not None)
 
     @property
     def billing_status(self) -> str | None:
@@ -188,7 +194,8 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
     invoices = invoice_candidates(request, evidence, proposal.allocations, invoices=invoice_rows, **kwargs)
     no_reply = no_reply_because(inbound, original.sender)
     ask_text = ""
-    if no_reply is None:
+    asked_at = queries.waiting_since(session, inbound_id=inbound.id)
+    if no_reply is None and asked_at is None:  # once asked, the same question is not offered again
         locale = reply_locale(session, app, account_id=inbound.account_id, sender=original.sender)
         ask_text = ask_content(app, locale=locale, original=original, inbound=inbound, evidence=evidence,
                                case_ref=item.case_ref).body
@@ -203,6 +210,7 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
         edit_rows=rows + [EditLine("", "", "")] * (MAX_LINES - len(rows)),
         hints=payment_hints(payment_rows, invoice_rows, invoice_pattern=app.settings.invoice_pattern),
         open_invoice_count=ledger.open_invoice_count, unallocated_count=ledger.unallocated_count,
+        waiting_since=asked_at,
         postings=store.rows_by_inbound(session, table=Posting, inbound_ids=[inbound.id]).get(inbound.id, []),
     )
     view.payment_options, view.invoice_options = _options(payments, invoices, inbound.account_id)

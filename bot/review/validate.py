@@ -12,10 +12,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from babel.core import Locale, UnknownLocaleError
+from babel.numbers import get_decimal_symbol
+
 from bot.model import Allocation, InvoiceRow, Money, PaymentRow
 
 MAX_LINES = 5
-_AMOUNT = re.compile(r"\d+(?:\.\d+)?")
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")  # group separators a person types: spaces, NBSP, '
+_GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+
+
+class AmountError(ValueError):
+    """A typed amount that is not one, or could mean two different sums; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -48,16 +56,66 @@ def lines_from_form(form: Mapping[str, str], *, count: int = MAX_LINES) -> list[
     return out
 
 
-def parse_amount(text: str) -> Decimal | None:
-    """"1234.56" (a dot for decimals; spaces ignored). Commas are refused: "1,234" and
-    "12,34" mean different things in different countries, and a guess could move money."""
-    compact = re.sub(r"\s+", "", text or "")
-    if not _AMOUNT.fullmatch(compact):
-        return None
+def _decimal_symbol(locale: str | None) -> str | None:
     try:
-        return Decimal(compact)
-    except InvalidOperation:
+        return get_decimal_symbol(Locale.parse(locale.replace("-", "_"))) if locale else None
+    except (UnknownLocaleError, ValueError, TypeError):
         return None
+
+
+def read_amount(text: str, *, locale: str | None = None) -> Decimal:
+    """A typed amount as a Decimal: "450,50", "1 234,56", "1.234,56", "1,234.56", "1234.56".
+
+    Spaces group digits; with both "." and "," the last one is the decimal mark. A lone mark
+    followed by exactly three digits ("1,234", "1.234") is a thousand in one country and a
+    fraction in another: the locale's decimal mark (Babel) decides, and without a locale it is
+    refused, because a guess could move a thousand times the money.
+    """
+    compact = _SPACES.sub("", (text or "").strip())
+    if not compact:
+        raise AmountError("no amount")
+    if not re.fullmatch(r"[\d.,]+", compact) or not compact[0].isdigit() or not compact[-1].isdigit():
+        raise AmountError(f"{text.strip()} is not an amount; write it like 1234.56")
+    marks = [c for c in compact if c in ".,"]
+    if len(set(marks)) == 2:
+        decimal_mark = compact[max(compact.rfind("."), compact.rfind(","))]
+        whole, _, frac = compact.rpartition(decimal_mark)
+        if marks.count(decimal_mark) != 1 or not _GROUPED.fullmatch(whole):
+            raise AmountError(f"{text.strip()} is not an amount; write it like 1234.56")
+        return Decimal(whole.replace("." if decimal_mark == "," else ",", "") + "." + frac)
+    if not marks:
+        return Decimal(compact)
+    mark = marks[0]
+    if len(marks) > 1:  # 1,234,567 or 1.234.567: groups only
+        if not _GROUPED.fullmatch(compact):
+            raise AmountError(f"{text.strip()} is not an amount; write it like 1234.56")
+        return Decimal(compact.replace(mark, ""))
+    whole, _, frac = compact.partition(mark)
+    if len(frac) == 3 and len(whole) <= 3 and whole != "0":
+        symbol = _decimal_symbol(locale)
+        if symbol is None:
+            raise AmountError(f"{text.strip()} is ambiguous (a thousand, or a fraction?); "
+                              f"write it without the mark ({whole}{frac}) or with two decimals")
+        return Decimal(f"{whole}.{frac}") if mark == symbol else Decimal(whole + frac)
+    return Decimal(f"{whole}.{frac}")
+
+
+def parse_amount(text: str, *, locale: str | None = None) -> Decimal | None:
+    """read_amount, or None for text that is not one amount."""
+    try:
+        return read_amount(text, locale=locale)
+    except (AmountError, InvalidOperation):
+        return None
+
+
+def normalised_lines(lines: Iterable[EditLine], *, locale: str | None) -> list[EditLine]:
+    """The rows with each amount written as a plain Decimal ("1234.56") where the locale reads it;
+    an amount it cannot read is kept as typed, for check_allocations to name the problem."""
+    out = []
+    for line in lines:
+        value = parse_amount(line.amount, locale=locale)
+        out.append(EditLine(line.payment_id, line.invoice_number, str(value) if value is not None else line.amount))
+    return out
 
 
 def _line_problems(n: int, line: EditLine, payment: PaymentRow | None, invoice: InvoiceRow | None,
@@ -67,9 +125,11 @@ def _line_problems(n: int, line: EditLine, payment: PaymentRow | None, invoice: 
         problems.append(f"row {n}: payment {line.payment_id or '(none)'} is not in the ledger")
     if not line.invoice_number or invoice is None:
         problems.append(f"row {n}: invoice {line.invoice_number or '(none)'} is not in the ledger")
-    value = parse_amount(line.amount)
-    if value is None:
-        problems.append(f"row {n}: {line.amount or '(empty)'!s} is not an amount; write it like 1234.56")
+    try:
+        value: Decimal | None = read_amount(line.amount)
+    except (AmountError, InvalidOperation) as error:
+        value = None
+        problems.append(f"row {n}: {error if line.amount else 'the amount is missing'}")
     if problems:
         return None, problems
     assert payment is not None and invoice is not None and value is not None
@@ -145,4 +205,5 @@ def _over_allocation(merged: Mapping[tuple[str, str], Money], payments: Mapping[
     return problems
 
 
-__all__ = ["MAX_LINES", "Checked", "EditLine", "check_allocations", "lines_from_form", "parse_amount"]
+__all__ = ["MAX_LINES", "AmountError", "Checked", "EditLine", "check_allocations", "lines_from_form", "normalised_lines",
+           "parse_amount", "read_amount"]

@@ -21,7 +21,9 @@ from bot.review import actions
 from bot.review.actions import Outcome
 from bot.review.item_view import item_view
 from bot.review.item_view import attachment as find_attachment
-from bot.review.validate import MAX_LINES, EditLine, lines_from_form
+from bot.ledger.tables import Account, InboundMessage, ReviewItem
+from bot.review.guidance import reason_line, rule_line
+from bot.review.validate import MAX_LINES, EditLine, lines_from_form, normalised_lines
 from bot.web.deps import WebUser, acting_user, current_user, db, get_app
 from bot.web.render import page
 from bot.web.safe_html import sanitise
@@ -59,7 +61,15 @@ def _show(request: Request, session: Session, user: WebUser, item_id: int, *, st
         view.ask_text = str(form.get("body") or view.ask_text)
     html = sanitise(view.mail.html) if view.mail.html else None
     return page(request, "item.html", user=user, status_code=status_code, active="queue", v=view, html=html,
-                error=error, done=DONE.get(done, ""), form=form or {})
+                error=error, done=DONE.get(done, ""), form=form or {}, reason_line=reason_line, rule_line=rule_line)
+
+
+def _account_locale(session: Session, item_id: int) -> str:
+    """The locale amounts typed for this item are read in: the account's, else English."""
+    item = session.get(ReviewItem, item_id)
+    inbound = session.get(InboundMessage, item.inbound_id) if item else None
+    account = session.get(Account, inbound.account_id) if inbound and inbound.account_id else None
+    return account.locale if account and account.locale else "en"
 
 
 @router.get("/items/{item_id}", response_class=HTMLResponse)
@@ -110,7 +120,8 @@ def approve(request: Request, item_id: int, user: WebUser = Depends(acting_user)
 def edit(request: Request, item_id: int, user: WebUser = Depends(acting_user), session: Session = Depends(db),
          form: FormData = Depends(form_data)) -> Response:
     outcome = actions.edit_and_apply(session, get_app(request), item_id=item_id, actor=user.email,
-                                     lines=lines_from_form(form), seen=_seen(form))
+                                     lines=normalised_lines(lines_from_form(form), locale=_account_locale(session, item_id)),
+                                     seen=_seen(form))
     return _after(request, session, user, item_id, outcome, form)
 
 
