@@ -211,3 +211,13 @@ def test_an_item_whose_question_went_out_waits_and_can_still_be_acted_on(web):
     response = web.client("admin").post_form(f"/items/{item.id}/edit", {"payment_1": "PY00000001",
                                                                         "invoice_1": "G000000001", "amount_1": "10.00"})
     assert response.status_code == 303 and web.world.allocations() == [("PY00000001", "G000000001", 1000)]
+
+
+def test_the_billing_view_links_an_applied_request_to_its_page(web):
+    web.world.deliver(request_mail(ANN, message_id="<applied.2@bluepeak.example>"))
+    web.world.run()
+    inbound = _inbound_of(web)
+    assert web.world.allocations(), "the request was not applied"
+    page = web.client("viewer").get("/billing/A1").text
+    assert f'<a href="/requests/{inbound.id}" class="subject">' in page
+    assert web.client("viewer").get(f"/requests/{inbound.id}").status_code == 200
