@@ -171,8 +171,8 @@ def test_run_once_on_a_terminal_shows_a_progress_bar_not_log_lines(cli, tmp_path
         deliver(cli.maildir, request_mail(message_id=f"<tty-{n}@bluepeak.example>"))
     leader, follower = pty.openpty()
     env = {**cli.env, "ALLOCBOT_PROGRESS_EVERY": "5", "COLUMNS": "120", "TERM": "xterm"}
-    proc = subprocess.Popen(allocbot_command() + ["run", "--once"], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
-                            stdout=follower, stderr=follower)
+    proc = subprocess.Popen(allocbot_command() + ["run", "--once"], cwd=REPO, env=env,
+                            stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
     os.close(follower)
     seen = b""
     while True:
