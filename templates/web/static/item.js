@@ -44,7 +44,9 @@
     for (var k = 0; k < list.length; k++) {
       if (!list[k][field].value) {
         list[k][field].value = key;
-        if (!list[k].a.value) list[k].a.value = leftText;
+        var left = JSON.parse(form.getAttribute("data-left") || "{}");
+        var p = left["payment:" + list[k].p.value], i = left["invoice:" + list[k].i.value];
+        list[k].a.value = p && i ? Math.min(parseFloat(p), parseFloat(i)).toFixed(2) : leftText;
         update();
         list[k].a.focus();
         return;
