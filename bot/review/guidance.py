@@ -15,16 +15,19 @@ REASONS_EN: dict[str, str] = {
                           "phone or a known address before acting.",
     "cross_account": "The mail names payments or invoices of another account: apply only what belongs to "
                      "the sender's account, or reject.",
-    "unknown_invoice": "An invoice named in the mail is not in the ledger: ask the partner for the right number.",
+    "unknown_invoice": "An invoice named in the mail is not in the ledger: ask the partner for the right "
+                       "number.",
     "unknown_payment": "A payment named in the mail is not in the ledger: ask the partner for the right id.",
     "ambiguous_payment": "More than one payment could be the one meant: pick it in the editor, or ask.",
     "ambiguous_invoice": "More than one invoice could be the one meant: pick it in the editor, or ask.",
     "amount_mismatch": "The amounts in the mail do not add up with the ledger: check them and edit the rows.",
-    "currency_mismatch": "The mail's currency differs from the payment's or the invoice's: check before applying.",
+    "currency_mismatch": "The mail's currency differs from the payment's or the invoice's: check before "
+                         "applying.",
     "over_allocation": "The request asks for more than the payment has left or the invoice has open: "
                        "lower the amounts in the editor.",
     "invoice_closed": "An invoice named is already paid: choose another or tell the partner.",
-    "payment_fully_allocated": "The payment named has no money left: choose another payment or tell the partner.",
+    "payment_fully_allocated": "The payment named has no money left: choose another payment or tell the "
+                               "partner.",
     "no_request_found": "No allocation request could be read in the mail: read it and act by hand, or ask.",
     "duplicate": "This mail was received before: dismiss it unless it asks for something new.",
     "auto_reply": "An automatic reply (out of office): usually dismiss it.",
@@ -32,15 +35,18 @@ REASONS_EN: dict[str, str] = {
     "loop": "Mail going back and forth between robots: dismiss it.",
     "list_mail": "Mail from a mailing list: usually dismiss it.",
     "parse_error": "The mail could not be read: open the original and act by hand.",
-    "ambiguous_account": "The sender is a contact of several accounts: choose the account's rows in the editor.",
-    "rate_limited": "The sender wrote more often than allowed within an hour: check it is not a runaway robot.",
+    "ambiguous_account": "The sender is a contact of several accounts: choose the account's rows in the "
+                         "editor.",
+    "rate_limited": "The sender wrote more often than allowed within an hour: check it is not a runaway "
+                    "robot.",
     "message_too_large": "The mail is too large to read: open the original and act by hand.",
     "message_too_complex": "The mail is too complex to read safely: open the original and act by hand.",
     "forwarded_request": "The request was read from a forwarded mail: check who really asked, then approve.",
     "unclear_request": "The mail puts off, conditions or withdraws the request: read it before acting.",
     "unreadable_attachment": "A remittance attachment had no readable text (a scan?): read it yourself.",
     "billing_rejected": "The billing system refused a posting and its money was released: decide again.",
-    "billing_discrepancy": "A ledger import shows what our postings cannot explain: check the billing system.",
+    "billing_discrepancy": "A ledger import shows what our postings cannot explain: check the billing "
+                           "system.",
     "database_error": "Deciding failed on a database error: look at the error, then approve or edit.",
     "lookalike_sender": "The sender's domain resembles an account's domain: possible impersonation; confirm "
                         "with the account by phone before applying.",

@@ -114,7 +114,8 @@ def normalised_lines(lines: Iterable[EditLine], *, locale: str | None) -> list[E
     out = []
     for line in lines:
         value = parse_amount(line.amount, locale=locale)
-        out.append(EditLine(line.payment_id, line.invoice_number, str(value) if value is not None else line.amount))
+        amount = str(value) if value is not None else line.amount
+        out.append(EditLine(line.payment_id, line.invoice_number, amount))
     return out
 
 
@@ -205,5 +206,5 @@ def _over_allocation(merged: Mapping[tuple[str, str], Money], payments: Mapping[
     return problems
 
 
-__all__ = ["MAX_LINES", "AmountError", "Checked", "EditLine", "check_allocations", "lines_from_form", "normalised_lines",
-           "parse_amount", "read_amount"]
+__all__ = ["MAX_LINES", "AmountError", "Checked", "EditLine", "check_allocations", "lines_from_form",
+           "normalised_lines", "parse_amount", "read_amount"]

@@ -32,8 +32,8 @@ from bot.web.security import require_csrf
 router = APIRouter()
 
 DONE = {
-    "approved": "Approved: the proposal is applied and the partner will get the confirmation.",
-    "edited": "Applied as edited; the partner will get the confirmation.",
+    "approved": "Approved: the proposal is applied; the confirmation goes out when the worker next runs.",
+    "edited": "Applied as edited; the confirmation goes out when the worker next runs.",
     "asked": "The question is in the outbox; the item waits for the partner's answer.",
     "rejected": "Rejected; the partner will be told the reason.",
     "dismissed": "Dismissed without a reply.",

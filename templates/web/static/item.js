@@ -10,7 +10,9 @@
     var last = Math.max(t.lastIndexOf("."), t.lastIndexOf(","));
     if (last < 0) return parseFloat(t);
     var mark = t[last], other = mark === "," ? "." : ",";
-    if (t.indexOf(other) >= 0 || t.split(mark).length > 2) return parseFloat(t.slice(0, last).split(/[.,]/).join("") + "." + t.slice(last + 1));
+    if (t.indexOf(other) >= 0 || t.split(mark).length > 2) {
+      return parseFloat(t.slice(0, last).split(/[.,]/).join("") + "." + t.slice(last + 1));
+    }
     return parseFloat(t.replace(mark, "."));
   }
 
