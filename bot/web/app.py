@@ -19,7 +19,9 @@ from bot.web.render import STATIC, page
 from bot.web.security import secret_key
 
 # Nothing from a mail can run: no script at all, no inline style, no remote images or frames.
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+# Script: only the site's own files (static/item.js: keys and running totals), never inline, so
+# nothing in a mail can run even if escaping failed.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 HSTS = "max-age=31536000"  # with web_secure_cookies: the site is only ever reached over HTTPS
 # The widest id any table can hold (PostgreSQL's integer); a larger one in an address names nothing.

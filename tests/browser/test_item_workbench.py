@@ -3,7 +3,8 @@ partner's text beside the reading on a wide screen and above it on a phone, the 
 the actions, locale amounts in the editor, a refused edit keeping what was typed, "waiting for
 the partner" once the question went out, no editor when nothing is left, and the keys.
 
-The full-page screenshot of an item goes to docs/screenshots/item.png for the README."""
+The full-page screenshot of an item goes to var/test-artifacts/item.png (the README's copy is
+docs/screenshots/item.png)."""
 from __future__ import annotations
 
 import re
@@ -15,13 +16,13 @@ from sqlmodel import Session, select
 from bot.ledger.tables import AuditEvent, ReviewItem
 from bot.review.guidance import reason_line
 from bot.web.app import CSP
-from tests.browser.conftest import ADMIN, REPO, VIEWER
+from tests.browser.conftest import ADMIN, ARTIFACTS, VIEWER
 from tests.integration.conftest import ANN, TOM, request_mail
 
 pytestmark = pytest.mark.browser
 
 UNKNOWN_INVOICE = "Please allocate 100.00 USD of payment PY00000002 to invoice G000000777."
-SCREENSHOT = REPO / "docs" / "screenshots" / "item.png"
+SCREENSHOT = ARTIFACTS / "item.png"  # copied to docs/screenshots/ for the README by hand
 
 
 def queued(site, body: str = UNKNOWN_INVOICE, sender: str = ANN) -> ReviewItem:
@@ -147,8 +148,7 @@ def test_no_editor_when_nothing_is_left_and_a_viewer_gets_no_actions(site, brows
 @pytest.fixture
 def scripted_page(chromium):
     """item.js runs only where the page's CSP lets the site's own script run (script-src 'self')."""
-    if "script-src" not in CSP:
-        pytest.skip("the web app's CSP does not allow the site's own script yet (script-src 'self' in bot/web/app.py)")
+    assert "script-src 'self'" in CSP
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()

@@ -63,6 +63,8 @@ def test_signing_in_starts_a_new_session_and_signing_out_ends_it(web):
 
 def test_pages_forbid_scripts_and_framing(web):
     response = web.client("viewer").get("/")
-    assert "script-src" not in response.headers["content-security-policy"]  # default-src 'none' forbids all script
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy  # the site's own files only
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy  # nothing inline: a mail's script never runs
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY" and response.headers["x-content-type-options"] == "nosniff"
