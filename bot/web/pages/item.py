@@ -37,6 +37,7 @@ DONE = {
     "asked": "The question is in the outbox; the item waits for the partner's answer.",
     "rejected": "Rejected; the partner will be told the reason.",
     "dismissed": "Dismissed without a reply.",
+    "undone": "The allocation is reversed; the billing system gets the reversal.",
 }
 
 
@@ -47,6 +48,11 @@ async def form_data(request: Request) -> FormData:
 def _seen(form: FormData) -> int | None:
     value = str(form.get("seen") or "")
     return int(value) if re.fullmatch(r"\d{1,9}", value) else None
+
+
+def _lookalike_confirmed(form: FormData) -> bool:
+    """The look-alike warning's checkbox was ticked (actions refuse a flagged sender without it)."""
+    return form.get(actions.LOOKALIKE_FIELD) == "yes"
 
 
 def _show(request: Request, session: Session, user: WebUser, item_id: int, *, status_code: int = 200,
@@ -112,7 +118,8 @@ def _after(request: Request, session: Session, user: WebUser, item_id: int, outc
 @router.post("/items/{item_id}/approve", dependencies=[Depends(require_csrf)])
 def approve(request: Request, item_id: int, user: WebUser = Depends(acting_user), session: Session = Depends(db),
             form: FormData = Depends(form_data)) -> Response:
-    outcome = actions.approve(session, get_app(request), item_id=item_id, actor=user.email, seen=_seen(form))
+    outcome = actions.approve(session, get_app(request), item_id=item_id, actor=user.email, seen=_seen(form),
+                              confirm_lookalike=_lookalike_confirmed(form))
     return _after(request, session, user, item_id, outcome, form)
 
 
@@ -121,7 +128,7 @@ def edit(request: Request, item_id: int, user: WebUser = Depends(acting_user), s
          form: FormData = Depends(form_data)) -> Response:
     outcome = actions.edit_and_apply(session, get_app(request), item_id=item_id, actor=user.email,
                                      lines=normalised_lines(lines_from_form(form), locale=_account_locale(session, item_id)),
-                                     seen=_seen(form))
+                                     seen=_seen(form), confirm_lookalike=_lookalike_confirmed(form))
     return _after(request, session, user, item_id, outcome, form)
 
 

@@ -61,7 +61,7 @@ def test_approve_applies_the_proposal_closes_the_item_confirms_and_audits(web):
     [confirmation] = replies(web, "confirmation")
     assert confirmation.to_addr == ANN and confirmation.inbound_id == item.inbound_id
     [event] = person_events(web, "approved")
-    assert event["actor"] == "admin@billing.example" and event["item_status"] == {"before": "open", "after": "closed"}
+    assert event["actor"] == "admin@billing.example" and event["item_status"] == {"before": "waiting", "after": "closed"}
     assert event["inbound_status"] == {"before": "needs_info", "after": "applied"}
     assert event["balances"]["before"] == {"PY00000001": "100.00 USD unallocated", "G000000001": "100.00 USD open"}
     assert event["balances"]["after"] == {"PY00000001": "0.00 USD unallocated", "G000000001": "0.00 USD open"}
@@ -141,7 +141,7 @@ def test_edit_that_the_ledger_checks_refuse_changes_nothing(web, form, message):
     response = admin.post_form(f"/items/{item.id}/edit", form)
     assert response.status_code == 422 and message in response.text and "Nothing was applied" in response.text
     assert web.world.table_counts() == counts and web.world.balances() == balances
-    assert item_row(web, item.id).status == "open"
+    assert item_row(web, item.id).status == "waiting"  # unchanged: the bot's question is out
     assert f'value="{form["amount_1"]}"' in response.text  # the form comes back as it was typed
 
 
@@ -163,7 +163,7 @@ def test_an_overdraw_that_slips_past_the_check_is_refused_by_the_ledger(web, mon
     counts = web.world.table_counts()
     response = web.client("admin").post_form(f"/items/{item.id}/approve")
     assert response.status_code == 409 and "The ledger refused it" in response.text and "nothing was applied" in response.text
-    assert web.world.allocations() == [] and item_row(web, item.id).status == "open"
+    assert web.world.allocations() == [] and item_row(web, item.id).status == "waiting"
     assert web.world.table_counts() == counts | {"auditevent": counts["auditevent"] + 1}  # only the sign-in
 
 
@@ -183,7 +183,7 @@ def test_ask_sends_the_edited_question_and_the_item_waits(web):
     assert body_text(mail).replace("\r\n", "\n").strip() == question
     assert mail["In-Reply-To"] == inbound_row(web, item.inbound_id).message_id and mail["Auto-Submitted"] == "auto-replied"
     [event] = person_events(web, "asked")
-    assert event["item_status"] == {"before": "open", "after": "waiting"} and event["body"].startswith("Hello Ann")
+    assert event["item_status"] == {"before": "waiting", "after": "waiting"} and event["body"].startswith("Hello Ann")
     assert web.world.allocations() == []
     # a waiting item can still be decided
     assert admin.post_form(f"/items/{item.id}/dismiss", {"note": "answered by phone"}).status_code == 303
@@ -215,7 +215,7 @@ def test_reject_and_ask_need_their_text(web):
     counts = web.world.table_counts()
     assert admin.post_form(f"/items/{item.id}/reject", {"reason": "   "}).status_code == 422
     assert admin.post_form(f"/items/{item.id}/ask", {"body": ""}).status_code == 422
-    assert web.world.table_counts() == counts and item_row(web, item.id).status == "open"
+    assert web.world.table_counts() == counts and item_row(web, item.id).status == "waiting"
 
 
 def test_dismiss_closes_without_any_reply(web):
@@ -237,6 +237,9 @@ def test_unknown_senders_get_no_reply_whatever_is_done(web):
     asked = admin.post_form(f"/items/{item.id}/ask", {"body": "Who are you?"})
     assert asked.status_code == 422 and "No question can be sent" in asked.text
     form = {"payment_1": "PY00000001", "invoice_1": "G000000001", "amount_1": "100.00"}
+    refused = admin.post_form(f"/items/{item.id}/edit", form)  # a look-alike of bluepeak.example
+    assert refused.status_code == 422 and web.world.allocations() == []
+    form["confirm_lookalike"] = "yes"
     assert admin.post_form(f"/items/{item.id}/edit", form).status_code == 303  # billing ops verified it by phone
     assert web.world.allocations() == [("PY00000001", "G000000001", 10000)]
     assert len(web.world.outbound()) == outbound == 0
