@@ -92,7 +92,7 @@ def test_a_viewer_sees_the_item_but_cannot_act_on_it(site, browser_page):
     token = page.get_attribute("input[name=csrf_token]", "value")  # the sign-out form's, a valid token
     response = page.request.post(f"{site.url}/items/{item_id}/dismiss", form={"csrf_token": token, "note": "viewer"})
     assert response.status == 403
-    assert site.world.review_items()[0].status == "open"
+    assert site.world.review_items()[0].status == "waiting"  # unchanged: the bot asked the partner
 
 
 def test_a_hostile_mail_shows_as_text_and_runs_nothing(site, browser_page):
@@ -126,7 +126,7 @@ def test_an_action_posted_without_its_csrf_token_is_refused(site, browser_page):
     response = page.request.post(f"{site.url}/items/{item_id}/dismiss", form={"note": "forged"})
 
     assert response.status == 403
-    assert site.world.review_items()[0].status == "open"
+    assert site.world.review_items()[0].status == "waiting"  # unchanged: the bot asked the partner
 
 
 def test_the_queue_and_an_item_are_readable_on_a_phone(site, chromium):
