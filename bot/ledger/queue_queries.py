@@ -12,7 +12,10 @@ from sqlalchemy import false, func, literal, or_
 from sqlmodel import Session, col, select
 
 from bot.ledger.keyset import Cursor, Keyset, Page, fetch_page
-from bot.ledger.tables import InboundMessage, ReviewItem
+from bot.ledger.store import from_minor
+from bot.ledger.tables import AuditEvent, InboundMessage, Payment, ReviewItem
+from bot.review.proposal import DECISION_ACTIONS
+from bot.review.queue_columns import PaymentState
 
 # What the status filter offers: "active" (open and waiting) is what needs someone.
 ITEM_STATUSES: dict[str, tuple[str, ...] | None] = {
@@ -29,6 +32,8 @@ class QueueFilter:
     older_than: int = 0  # days; 0 for any age
     q: str = ""  # invoice number, payment id, words of the subject, or sender
     oldest_first: bool = False
+    assigned: str = ""  # "mine", "unassigned", or "" for anyone's
+    me: str = ""  # the signed-in user's email, for "mine"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,10 @@ class QueueRow:
     subject: str
     account_id: str | None
     reasons: tuple[str, ...]
+    assigned_to: str = ""
+    request_json: str = ""  # InboundMessage.request, for the amount column
+    evidence_json: str = ""  # InboundMessage.evidence
+    inbound_id: int = 0
 
     @property
     def cursor(self) -> Cursor:
@@ -49,7 +58,8 @@ class QueueRow:
 
 
 _COLUMNS = (ReviewItem.id, ReviewItem.case_ref, ReviewItem.created_at, ReviewItem.status, InboundMessage.status,
-            InboundMessage.from_addr, InboundMessage.subject, InboundMessage.account_id, ReviewItem.reasons)
+            InboundMessage.from_addr, InboundMessage.subject, InboundMessage.account_id, ReviewItem.reasons,
+            ReviewItem.assigned_to, InboundMessage.request, InboundMessage.evidence, ReviewItem.inbound_id)
 _KEYS = Keyset(at=col(ReviewItem.created_at), id=col(ReviewItem.id), key=lambda row: Cursor(at=row[2], id=row[0]))
 
 
@@ -79,6 +89,44 @@ def oldest_open_item(session: Session) -> QueueRow | None:
     return _row(row) if row is not None else None
 
 
+def next_item_id(session: Session, *, after_id: int | None, me: str) -> int | None:
+    """The oldest open item after `after_id` (in arrival order) that is nobody's or mine; when
+    nothing follows, the oldest such item before it, so working through the queue wraps round."""
+    mine_or_free = or_(col(ReviewItem.assigned_to) == "", col(ReviewItem.assigned_to) == me)
+    base = select(ReviewItem.id).where(ReviewItem.status == "open", mine_or_free)
+    order = (col(ReviewItem.created_at).asc(), col(ReviewItem.id).asc())
+    current = session.get(ReviewItem, after_id) if after_id else None
+    if current is not None:
+        later = or_(col(ReviewItem.created_at) > current.created_at,
+                    (col(ReviewItem.created_at) == current.created_at) & (col(ReviewItem.id) > current.id))
+        found = session.exec(base.where(later).order_by(*order).limit(1)).first()
+        if found is not None:
+            return found
+        base = base.where(col(ReviewItem.id) != current.id)
+    return session.exec(base.order_by(*order).limit(1)).first()
+
+
+def decisions_of(session: Session, *, inbound_ids: list[int]) -> dict[int, list[AuditEvent]]:
+    """The bot's decision events of these messages, oldest first, in one query (for a page)."""
+    out: dict[int, list[AuditEvent]] = {i: [] for i in inbound_ids}
+    if not inbound_ids:
+        return out
+    stmt = (select(AuditEvent).where(col(AuditEvent.inbound_id).in_(inbound_ids), AuditEvent.actor == "allocbot",
+                                     col(AuditEvent.action).in_(sorted(DECISION_ACTIONS))).order_by(col(AuditEvent.id)))
+    for event in session.exec(stmt).all():
+        out[event.inbound_id].append(event)
+    return out
+
+
+def payment_states(session: Session, *, payment_ids: list[str]) -> dict[str, PaymentState]:
+    """Amount and what is left of each known payment among these ids."""
+    if not payment_ids:
+        return {}
+    rows = session.exec(select(Payment).where(col(Payment.payment_id).in_(sorted(set(payment_ids))))).all()
+    return {p.payment_id: PaymentState(amount=from_minor(p.amount_minor, p.currency),
+                                       unallocated=from_minor(p.unallocated_minor, p.currency)) for p in rows}
+
+
 def item_status_counts(session: Session) -> dict[str, int]:
     """Review items by their own status (open, waiting, closed)."""
     return dict(session.exec(select(ReviewItem.status, func.count()).group_by(ReviewItem.status)).all())
@@ -98,6 +146,10 @@ def conditions(filters: QueueFilter, *, now: datetime, with_reason: bool = True)
         out.append(col(ReviewItem.created_at) <= now - timedelta(days=filters.older_than))
     if filters.q:
         out.append(_search(filters.q))
+    if filters.assigned == "mine":
+        out.append(ReviewItem.assigned_to == filters.me)
+    elif filters.assigned == "unassigned":
+        out.append(ReviewItem.assigned_to == "")
     return out
 
 
@@ -131,4 +183,5 @@ def _joined(stmt: Any) -> Any:
 
 def _row(r: Any) -> QueueRow:
     return QueueRow(id=r[0], case_ref=r[1], created_at=r[2], item_status=r[3], request_status=r[4], from_addr=r[5],
-                    subject=r[6], account_id=r[7], reasons=split_reasons(r[8]))
+                    subject=r[6], account_id=r[7], reasons=split_reasons(r[8]), assigned_to=r[9] or "",
+                    request_json=r[10] or "", evidence_json=r[11] or "", inbound_id=r[12])

@@ -200,6 +200,9 @@ class ReviewItem(SQLModel, table=True):
     resolution: str = Field(default="", max_length=16)
     closed_at: datetime | None = None
     closed_by: str = Field(default="", max_length=320)
+    # Who is working on it (claimed or assigned; "" for nobody) and since when (issue 16).
+    assigned_to: str = Field(default="", max_length=320)
+    assigned_at: datetime | None = None
 
 
 class OutboundMessage(SQLModel, table=True):
