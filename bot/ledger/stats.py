@@ -32,6 +32,39 @@ class QueueStats:
         return sum(self.open_items.values())
 
 
+AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
+    ("under 1 day", timedelta(days=1)), ("1–3 days", timedelta(days=3)), ("3–7 days", timedelta(days=7)),
+    ("over 7 days", None),
+)
+
+
+def age_histogram(created: list[datetime], *, now: datetime) -> dict[str, int]:
+    """Open items per age bucket (every bucket present, in order), for the queue's age chart."""
+    out = {label: 0 for label, _ in AGE_BUCKETS}
+    for at in created:
+        age = now - at
+        label = next(label for label, limit in AGE_BUCKETS if limit is None or age < limit)
+        out[label] += 1
+    return out
+
+
+def open_created(session: Session) -> list[datetime]:
+    return list(session.exec(select(ReviewItem.created_at).where(ReviewItem.status == "open")).all())
+
+
+def waiting_for_partner(session: Session) -> int:
+    """Items whose question went out: `waiting` ones, and open needs_info ones whose needs_info
+    mail was sent (a question written by the bot itself leaves the item open)."""
+    waiting = session.exec(select(func.count()).select_from(ReviewItem).where(ReviewItem.status == "waiting")).one()
+    asked = (select(OutboundMessage.inbound_id).where(OutboundMessage.kind == "needs_info",
+                                                      OutboundMessage.status == "sent"))
+    open_asked = session.exec(
+        select(func.count()).select_from(ReviewItem).join(InboundMessage, col(InboundMessage.id) == col(ReviewItem.inbound_id))
+        .where(ReviewItem.status == "open", InboundMessage.status == "needs_info",
+               col(ReviewItem.inbound_id).in_(asked))).one()
+    return waiting + open_asked
+
+
 def start_of_day(now: datetime) -> datetime:
     return datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
 

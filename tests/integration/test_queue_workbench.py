@@ -4,6 +4,7 @@ through the real app in FastAPI's test client on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -136,3 +137,29 @@ def test_an_open_item_naming_a_used_up_payment_is_flagged(web):
     queue_item(web, request_mail(body="Please allocate payment PY00000001 to invoice G000000001."))  # applied
     assert web.world.balances()["PY00000001"] == 0
     assert "PY00000001 used up" in row_html(admin.get("/queue").text, held.id)
+
+
+def chart_bars(page_text: str, css_class: str) -> dict[str, int]:
+    import re
+    svg = page_text[page_text.index(f'class="chart {css_class}"'):]
+    svg = svg[:svg.index("</svg>")]
+    return {label: int(n) for label, n in re.findall(r'<g class="bar" data-label="([^"]+)" data-total="(\d+)">', svg)}
+
+
+def test_dashboard_counts_waiting_for_the_partner_and_plots_outcomes_and_age(web):
+    queue_item(web, request_mail(body=TWO_REQUESTS))  # needs_info, question sent: waiting
+    queue_item(web, from_tom("Allocation 1"))  # open for review
+    queue_item(web, from_tom("Allocation 2"))
+    with Session(web.world.app.engine) as session:  # one of them has been open for four days
+        old = session.exec(select(ReviewItem).where(ReviewItem.status == "open")).first()
+        old.created_at = web.world.now() - timedelta(days=4)
+        session.add(old)
+        session.commit()
+    text = web.client("viewer").get("/").text
+    waiting = text[text.index('id="queue-waiting"'):]
+    assert '<span class="n">1</span>' in waiting[:200]
+    assert chart_bars(text, "age-chart") == {"under 1 day": 1, "1–3 days": 0, "3–7 days": 1, "over 7 days": 0}
+    today = web.world.now().strftime("%m-%d")
+    outcomes = chart_bars(text, "outcomes-chart")
+    assert outcomes[today] == 3 and sum(outcomes.values()) == 3
+    assert 'data-series="review" data-count="2"' in text and 'data-series="needs_info" data-count="1"' in text
