@@ -163,3 +163,14 @@ def test_dashboard_counts_waiting_for_the_partner_and_plots_outcomes_and_age(web
     outcomes = chart_bars(text, "outcomes-chart")
     assert outcomes[today] == 3 and sum(outcomes.values()) == 3
     assert 'data-series="review" data-count="2"' in text and 'data-series="needs_info" data-count="1"' in text
+
+
+def test_the_audit_log_reads_as_sentences_with_the_json_behind_a_toggle(web):
+    held = queue_item(web, request_mail(body=TWO_REQUESTS))
+    admin = web.client("admin")
+    assert admin.post_form(f"/items/{held.id}/approve").status_code == 303
+    text = admin.get("/audit").text
+    assert (f"admin@billing.example (billing_admin) approved case {held.case_ref}: "
+            "PY00000001 → G000000001 100.00 USD") in text
+    assert f"The bot asked for information on case {held.case_ref}: unknown_invoice" in text
+    assert '<details class="json"><summary>JSON</summary>' in text

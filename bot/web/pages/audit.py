@@ -15,6 +15,8 @@ from sqlmodel import Session
 
 from bot.ledger.audit_queries import CSV_COLUMNS, AuditFilter, audit_page, audit_rows, csv_cells
 from bot.ledger.keyset import Cursor
+from bot.ledger.users import list_users
+from bot.review.audit_sentences import sentence
 from bot.web.deps import WebUser, current_user, db, get_app
 from bot.web.render import page
 
@@ -29,7 +31,10 @@ def audit_log(request: Request, actor: str = "", action: str = "", ref: str = ""
     filters, problems = read_filters(actor=actor, action=action, ref=ref, since=since, until=until)
     events = audit_page(session, filters=filters, size=get_app(request).settings.web_page_size,
                         after=Cursor.parse(after), before=Cursor.parse(before))
+    roles = {u.email: u.role for u in list_users(session)}
     return page(request, "audit.html", user=user, filters=filters, events=events, problems=problems,
+                sentence=lambda e: sentence(actor=e.actor, role=roles.get(e.actor, ""), action=e.action,
+                                            case_ref=e.case_ref, inbound_id=e.inbound_id, detail=e.detail),
                 link=lambda **changes: audit_link(filters, **changes), csv_link=audit_link(filters, path="/audit.csv"),
                 paged=bool(after or before))
 
