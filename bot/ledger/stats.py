@@ -59,7 +59,8 @@ def waiting_for_partner(session: Session) -> int:
     asked = (select(OutboundMessage.inbound_id).where(OutboundMessage.kind == "needs_info",
                                                       OutboundMessage.status == "sent"))
     open_asked = session.exec(
-        select(func.count()).select_from(ReviewItem).join(InboundMessage, col(InboundMessage.id) == col(ReviewItem.inbound_id))
+        select(func.count()).select_from(ReviewItem)
+        .join(InboundMessage, col(InboundMessage.id) == col(ReviewItem.inbound_id))
         .where(ReviewItem.status == "open", InboundMessage.status == "needs_info",
                col(ReviewItem.inbound_id).in_(asked))).one()
     return waiting + open_asked

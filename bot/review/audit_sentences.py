@@ -26,12 +26,13 @@ def _detail(text: str) -> dict[str, Any]:
 def _allocations(value: Any) -> str:
     if not isinstance(value, list):
         return ""
-    parts = [f"{a.get('payment_id', '?')} → {a.get('invoice_number', '?')} {a.get('amount', '?')} {a.get('currency', '')}"
-             .strip() for a in value if isinstance(a, dict)]
+    parts = [f"{a.get('payment_id', '?')} → {a.get('invoice_number', '?')} "
+             f"{a.get('amount', '?')} {a.get('currency', '')}".strip() for a in value if isinstance(a, dict)]
     return "; ".join(parts)
 
 
-def sentence(*, actor: str, role: str, action: str, case_ref: str, inbound_id: int | None, detail: str) -> str:
+def sentence(*, actor: str, role: str, action: str, case_ref: str, inbound_id: int | None,
+             detail: str) -> str:
     """One readable line for one audit event; unknown actions fall back to their code."""
     data = _detail(detail)
     who = "The bot" if actor == BOT else f"{actor} ({role})" if role else actor

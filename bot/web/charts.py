@@ -40,7 +40,8 @@ def bar_chart(bars: Sequence[Bar], *, title: str, css_class: str, step: int = 44
             if n:
                 h = max(n * HEIGHT / peak, 1)
                 y -= h
-                out.append(f'<rect class="part {escape(series)}" data-series="{escape(series)}" data-count="{n}" '
+                name = escape(series)
+                out.append(f'<rect class="part {name}" data-series="{name}" data-count="{n}" '
                            f'x="{x}" y="{y:.1f}" width="{step - 4}" height="{h:.1f}"/>')
         out.append(f'<text class="total" x="{x + (step - 4) / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
                    f'{bar.total}</text>')
