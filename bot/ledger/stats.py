@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.ledger import postings
 from bot.ledger.tables import InboundMessage, OutboundMessage, ReviewItem
+from bot.ledger.threads import OPEN_ITEM
 from bot.posting.states import open_states
 
 
@@ -73,8 +74,8 @@ def start_of_day(now: datetime) -> datetime:
 def queue_stats(session: Session, *, now: datetime, overdue_after: timedelta = timedelta(hours=24)) -> QueueStats:
     open_items = dict(session.exec(
         select(InboundMessage.status, func.count()).join(ReviewItem, col(ReviewItem.inbound_id) == col(InboundMessage.id))
-        .where(ReviewItem.status == "open").group_by(InboundMessage.status)).all())
-    oldest_open = session.exec(select(func.min(ReviewItem.created_at)).where(ReviewItem.status == "open")).one()
+        .where(col(ReviewItem.status).in_(OPEN_ITEM)).group_by(InboundMessage.status)).all())  # waiting ones too
+    oldest_open = session.exec(select(func.min(ReviewItem.created_at)).where(col(ReviewItem.status).in_(OPEN_ITEM))).one()
     waiting = session.exec(select(func.count()).select_from(InboundMessage).where(InboundMessage.status == "received")).one()
     unfiled = session.exec(select(func.count()).select_from(InboundMessage)
                            .where(col(InboundMessage.filed_at).is_(None), InboundMessage.status != "received")).one()

@@ -236,7 +236,7 @@ def test_a_new_request_in_the_thread_does_not_close_the_open_question_as_complet
                                       "to invoice G000000002."))
     world.run()
     assert world.allocations() == [("PY00000002", "G000000002", 25000)]
-    assert item_of(world, asked.id).status == "open"
+    assert item_of(world, asked.id).status == "waiting"  # still asked, still unanswered
 
 
 def test_a_second_request_in_the_thread_is_not_merged_into_the_first(world):
@@ -308,7 +308,7 @@ def test_another_accounts_admin_naming_the_case_reference_changes_nothing(world,
     case_ref = item_of(world, asked.id).case_ref
     world.deliver(request_mail(OLA, body, sender_name="Ola Nordmann", subject=f"Re: {case_ref} payment allocation"))
     world.run()
-    assert (item_of(world, asked.id).status, item_of(world, asked.id).resolution) == ("open", "")
+    assert (item_of(world, asked.id).status, item_of(world, asked.id).resolution) == ("waiting", "")
     assert world.allocations() == [] and world.balances() == UNTOUCHED
     assert last(world).status != "cancelled"
 
@@ -320,7 +320,7 @@ def test_ann_cannot_use_the_case_reference_of_olas_request(world):
     for body in ("Please cancel.", "It is G000000009."):
         world.deliver(request_mail(ANN, body, subject=f"Re: {case_ref}"))
     world.run()
-    assert (item_of(world, olas.id).status, item_of(world, olas.id).resolution) == ("open", "")
+    assert (item_of(world, olas.id).status, item_of(world, olas.id).resolution) == ("waiting", "")
     assert world.allocations() == [] and world.balances() == UNTOUCHED
 
 
@@ -332,7 +332,7 @@ def test_a_spoofed_answer_cannot_cancel_or_complete(world):
     world.deliver(answer_to(question, "Please cancel this request.", auth="fail"))
     world.deliver(answer_to(question, "It is G000000001.", auth="fail"))
     world.run()
-    assert (item_of(world, asked.id).status, item_of(world, asked.id).resolution) == ("open", "")
+    assert (item_of(world, asked.id).status, item_of(world, asked.id).resolution) == ("waiting", "")
     assert world.allocations() == [] and len(world.outbound()) == before
 
 
@@ -354,7 +354,7 @@ def test_a_sales_contact_cannot_cancel_anns_request_by_case_reference(world):
     world.deliver(request_mail(TOM, "Please cancel.", sender_name="Tom Seller",
                                subject=f"Re: {item_of(world, asked.id).case_ref}"))
     world.run()
-    assert (item_of(world, asked.id).status, item_of(world, asked.id).resolution) == ("open", "")
+    assert (item_of(world, asked.id).status, item_of(world, asked.id).resolution) == ("waiting", "")
 
 
 # ---- which request an answer answers -------------------------------------------------------
@@ -367,7 +367,7 @@ def test_an_answer_in_a_closed_thread_leaves_the_open_request_of_another_thread_
     world.deliver(answer_to(confirmation, "Please cancel."))
     world.deliver(answer_to(confirmation, "It is G000000001."))
     world.run()
-    assert (item_of(world, asked.id).status, item_of(world, asked.id).resolution) == ("open", "")
+    assert (item_of(world, asked.id).status, item_of(world, asked.id).resolution) == ("waiting", "")
     assert world.allocations() == PARTIAL_ONCE
 
 
@@ -724,5 +724,5 @@ def test_a_forward_in_an_open_thread_with_a_case_reference_of_another_account_mo
     world.deliver(forward("Please handle the below.", gmail_headers(LISA, "Ann Admin <ann@bluepeak.example>"),
                           "Please cancel. It is G000000009.", subject=f"Fwd: {case_ref}"))
     world.run()
-    assert (item_of(world, olas.id).status, item_of(world, olas.id).resolution) == ("open", "")
+    assert (item_of(world, olas.id).status, item_of(world, olas.id).resolution) == ("waiting", "")
     assert world.allocations() == [] and world.balances() == UNTOUCHED

@@ -84,7 +84,7 @@ def test_status_after_a_cycle_shows_a_reachable_mailbox_the_queue_and_the_last_c
     assert field(out, "checkpoint") == "none (Maildir, or nothing read yet)"
     assert field(out, "intake lease") == "free"  # `run --once` takes no lease
     # the needs_info item's question went out: it waits for the partner, not in the open queue
-    assert re.fullmatch(rf"1 open \(review 1\); oldest {WHEN}", field(out, "review queue")), out
+    assert re.fullmatch(rf"2 open \(needs_info 1, review 1\); oldest {WHEN}", field(out, "review queue")), out
     assert field(out, "waiting") == "0 stored, not yet decided; 0 decided, not yet filed in the mailbox"
     assert field(out, "outbox") == f"file:{allocbot.outbox} — 0 waiting (0 retrying), 0 failed; oldest waiting never"
     assert field(out, "today (UTC)") == "applied 1, needs_info 1, review 1"

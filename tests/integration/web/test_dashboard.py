@@ -78,7 +78,7 @@ def test_the_dashboard_shows_today_the_queue_and_the_rates(web):
     page = web.client("viewer").get("/").text
 
     assert [number(page, f"today-{s}") for s in ("applied", "review", "needs_info", "ignored")] == ["1", "1", "1", "1"]
-    assert number(page, "queue-size") == "2"  # the needs_info item's question went out: it waits
+    assert number(page, "queue-size") == "3"  # open and waiting: the needs_info item's question went out
     assert number(page, "queue-waiting") == "1"
     assert f'<a href="/items/{item_id(world, oldest.id)}">ALC-{oldest.id:06d}</a>' in tile(page, "queue-oldest")
     assert 'badge stale">20 d<' in tile(page, "queue-oldest")

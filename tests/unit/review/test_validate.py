@@ -52,7 +52,7 @@ def test_rows_for_the_same_payment_and_invoice_are_added_together():
     ((("PYJ", "GJ", "10.5"),), "finer than the smallest unit of JPY"),
     ((("PY1", "G1", "0.00"),), "more than zero"),
     ((("PY1", "G1", "-5"),), "-5 is not an amount"),
-    ((("PY1", "G1", "1,5"),), "1,5 is not an amount"),
+    ((("PY1", "G1", "1.2.3"),), "1.2.3 is not an amount"),
     ((("PYX", "G1", "1"),), "payment PYX is not in the ledger"),
     ((("PY1", "", "1"),), "invoice (none) is not in the ledger"),
     ((), "choose at least one"),
@@ -78,7 +78,9 @@ def test_the_sender_must_be_an_authorised_contact_of_the_account_when_known():
 def test_amounts_are_read_strictly():
     assert parse_amount(" 1 234.50 ") == Decimal("1234.50")
     assert parse_amount("100") == Decimal("100")
-    for bad in ("", "1,234.50", "1.2.3", "€5", "1e3", "NaN", "-1", ".5"):
+    assert parse_amount("1,234.50") == parse_amount("1.234,50") == Decimal("1234.50")  # both marks: unambiguous
+    assert parse_amount("1,5") == Decimal("1.5")  # a decimal comma
+    for bad in ("", "1.2.3", "€5", "1e3", "NaN", "-1", ".5"):
         assert parse_amount(bad) is None, bad
 
 
