@@ -30,6 +30,16 @@ def _refuse(what: str, exc: Exception) -> None:
     raise typer.Exit(1) from None
 
 
+def _user_or_refuse(session: Session, email: str, what: str):
+    """The user with this e-mail, or exit 1 saying `what` did not happen and why."""
+    from bot.ledger.users import UserError, existing_user
+
+    try:
+        return existing_user(session, email=email)
+    except UserError as exc:
+        _refuse(what, exc)
+
+
 @users_cli.command("add")
 def users_add(email: str, role: str = typer.Option(..., "--role", help="billing_admin (acts) or viewer (reads)"),
               password_stdin: bool = PASSWORD_STDIN) -> None:
@@ -70,14 +80,10 @@ def users_list() -> None:
 def users_unlock(email: str, by: str = BY) -> None:
     """Let a user locked out by failed sign-ins try again now: the failures so far stop counting."""
     from bot.ledger.signin_limits import record_unlock
-    from bot.ledger.users import UserError, existing_user
 
     application = build_app()
     with Session(application.engine) as session:
-        try:
-            user = existing_user(session, email=email)
-        except UserError as exc:
-            _refuse("not unlocked", exc)
+        user = _user_or_refuse(session, email, "not unlocked")
         record_unlock(session, email=user.email, by=by, now=application.clock())
         session.commit()
         console.print(f"unlocked {user.email}: its failed sign-ins so far no longer count", markup=False)
@@ -97,14 +103,11 @@ def users_enable(email: str, by: str = BY) -> None:
 
 def _set_active(email: str, *, by: str, active: bool) -> None:
     from bot.ledger import journal
-    from bot.ledger.users import UserError, existing_user, set_active
+    from bot.ledger.users import set_active
 
     application = build_app()
     with Session(application.engine) as session:
-        try:
-            user = existing_user(session, email=email)
-        except UserError as exc:
-            _refuse("not changed", exc)
+        user = _user_or_refuse(session, email, "not changed")
         set_active(session, user=user, active=active)
         journal.audit(session, actor=by, action="user_enabled" if active else "user_disabled",
                       inbound_id=None, detail={"email": user.email}, now=application.clock())
@@ -118,14 +121,11 @@ def users_set_password(email: str, password_stdin: bool = PASSWORD_STDIN, by: st
     """Give a user a new password (asked twice, or from standard input): ends their sessions, unlocks."""
     from bot.ledger import journal
     from bot.ledger.signin_limits import record_unlock
-    from bot.ledger.users import UserError, existing_user, hasher_for, set_password
+    from bot.ledger.users import UserError, hasher_for, set_password
 
     application = build_app()
     with Session(application.engine) as session:
-        try:
-            user = existing_user(session, email=email)  # first: an unknown e-mail needs no password typed
-        except UserError as exc:
-            _refuse("password not set", exc)
+        user = _user_or_refuse(session, email, "password not set")  # first: an unknown e-mail needs no password typed
         password = _read_password(password_stdin)
         try:
             set_password(session, user=user, password=password, hasher=hasher_for(application.settings))
