@@ -12,10 +12,10 @@ from sqlmodel import Session
 
 from bot.cli_payments import payments_cli
 from bot.cli_postings import allocations_cli, postings_cli
-from bot.cli_support import build_app, console, err
+from bot.cli_support import build_app, console, err, maildir_unless_missing
 from bot.cli_users import users_cli
 from bot.cli_help import allocbot_version, plain_flags
-from bot.intake.mailbox import AbsentMailbox, MailboxError, missing_maildir
+from bot.intake.mailbox import MailboxError
 from bot.settings import SettingsError, load_settings
 
 app = typer.Typer(help="allocbot: applies payment allocation requests from a mailbox.", no_args_is_help=True, add_completion=False)
@@ -117,13 +117,13 @@ def billing_show(account: str) -> None:
             raise typer.Exit(1)
 
 
+CREATE_MAILBOX_HELP = ("Create the Maildir if it is missing (also ALLOCBOT_MAILDIR_CREATE=true); without it a "
+                       "missing one is refused.")
+
+
 @app.command("run")
 def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, decide, send) and exit."),
-        create_mailbox: bool = typer.Option(
-            False, "--create-mailbox",
-            help="Create the Maildir if it is missing (also ALLOCBOT_MAILDIR_CREATE=true); without it a missing "
-                 "one is refused.")
-        ) -> None:
+        create_mailbox: bool = typer.Option(False, "--create-mailbox", help=CREATE_MAILBOX_HELP)) -> None:
     """One scheduled cycle: store new mail, decide every stored message, send the outbox.
     Progress goes to stderr: a bar on a terminal, else a line every ALLOCBOT_PROGRESS_EVERY messages."""
     from bot.cli_progress import cycle_progress
@@ -134,15 +134,7 @@ def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, d
         raise typer.Exit(2)
     from bot.ledger.presence import ProcessHolder
 
-    def refuse_missing(settings):
-        if (path := missing_maildir(settings.mailbox)) and not (create_mailbox or settings.maildir_create):
-            err.print(f"mailbox maildir:{path} does not exist (or lacks cur/new/tmp); check ALLOCBOT_MAILBOX, "
-                      "or pass --create-mailbox (ALLOCBOT_MAILDIR_CREATE=true) to create it",
-                      markup=False, highlight=False)
-            raise typer.Exit(1)
-        return None
-
-    application = build_app(mailbox=refuse_missing)
+    application = build_app(mailbox=maildir_unless_missing(create_mailbox))
     try:
         with cycle_progress(terminal=sys.stdout.isatty(), every=application.settings.progress_every,
                             console=err) as progress:
@@ -170,12 +162,12 @@ def _note_cycle(application, *, summary: str = "", error: str = "") -> None:
 
 
 @app.command("worker")
-def worker() -> None:
+def worker(create_mailbox: bool = typer.Option(False, "--create-mailbox", help=CREATE_MAILBOX_HELP)) -> None:
     """Run the scheduled jobs until SIGTERM/SIGINT (the message in hand is finished first)."""
     from bot.logs import configure_logging
     from bot.worker import run_worker
 
-    application = build_app()
+    application = build_app(mailbox=maildir_unless_missing(create_mailbox))
     configure_logging(application.settings.log_format)
     run_worker(application)
 
@@ -187,10 +179,7 @@ def status() -> None:
     be reached."""
     from bot.status import gather_status, print_status
 
-    def absent(settings):  # never create a missing Maildir: report it
-        return AbsentMailbox(path) if (path := missing_maildir(settings.mailbox)) else None
-
-    application = build_app(mailbox=absent)
+    application = build_app()  # a missing Maildir is reported, never created
     try:
         report = gather_status(application)
     finally:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from bot.bootstrap import App, bootstrap
-from bot.intake.mailbox import Mailbox
+from bot.intake.mailbox import AbsentMailbox, Mailbox, missing_maildir
 from bot.settings import Settings, SettingsError, load_settings
 
 # Off a terminal (a pipe, a file) rich would wrap at 80 columns and break ids across lines:
@@ -43,7 +43,8 @@ def database_failure(url: str, exc: BaseException) -> str:
 
 def build_app(*, mailbox: Callable[[Settings], Mailbox | None] | None = None, **overrides) -> App:
     """`mailbox`, given the settings, may return the mailbox to use instead of the configured
-    one (or raise typer.Exit): how `status` and `run` keep a missing Maildir from being made."""
+    one (or raise typer.Exit). Without it a missing Maildir stands absent: building the Maildir
+    adapter creates its folders, and only `run`/`worker`, when asked, may do that."""
     from sqlalchemy.exc import DBAPIError
 
     try:
@@ -52,10 +53,30 @@ def build_app(*, mailbox: Callable[[Settings], Mailbox | None] | None = None, **
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(2) from None
     try:
-        return bootstrap(settings, mailbox=mailbox(settings) if mailbox else None)
+        return bootstrap(settings, mailbox=(mailbox or absent_maildir)(settings))
     except SettingsError as exc:
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(2) from None
     except DBAPIError as exc:
         err.print(database_failure(settings.database_url, exc), markup=False, highlight=False)
         raise typer.Exit(DATABASE_UNREACHABLE) from None
+
+
+def absent_maildir(settings: Settings) -> Mailbox | None:
+    """A `maildir:PATH` that is not there stands absent (reported, never created); else None,
+    the configured mailbox."""
+    return AbsentMailbox(path) if (path := missing_maildir(settings.mailbox)) else None
+
+
+def maildir_unless_missing(create: bool) -> Callable[[Settings], Mailbox | None]:
+    """For the commands that read mail (`run`, `worker`): a missing Maildir is refused, exit 1,
+    unless `--create-mailbox` or ALLOCBOT_MAILDIR_CREATE asks for it to be made (a misspelt path
+    would otherwise become a new, empty mailbox that is read for ever)."""
+    def refuse_missing(settings: Settings) -> Mailbox | None:
+        if (path := missing_maildir(settings.mailbox)) and not (create or settings.maildir_create):
+            err.print(f"mailbox maildir:{path} does not exist (or lacks cur/new/tmp); check ALLOCBOT_MAILBOX, "
+                      "or pass --create-mailbox (ALLOCBOT_MAILDIR_CREATE=true) to create it",
+                      markup=False, highlight=False)
+            raise typer.Exit(1)
+        return None
+    return refuse_missing

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
+import time
+import urllib.request
 
 import pytest
 
@@ -105,6 +107,52 @@ def test_run_refuses_a_missing_maildir_unless_asked_to_create_it(cli):
 def test_the_setting_allocbot_maildir_create_does_what_the_flag_does(cli):
     assert cli("run", "--once", ALLOCBOT_MAILDIR_CREATE="true").returncode == 0
     assert (cli.maildir / "new").is_dir()
+
+
+def test_the_worker_refuses_a_missing_maildir_unless_asked_to_create_it(cli):
+    refused = cli("worker")
+    assert refused.returncode == 1
+    assert "--create-mailbox" in one_line(refused) and str(cli.maildir) in refused.stderr
+    assert not cli.maildir.exists()
+
+    worker = subprocess.Popen(allocbot_command() + ["worker", "--create-mailbox"], cwd=REPO,
+                              env={**cli.env, "ALLOCBOT_POLL_SECONDS": "1"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (cli.maildir / "new").is_dir() and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all((cli.maildir / part).is_dir() for part in ("cur", "new", "tmp")), worker.poll()
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=60)
+
+
+@pytest.mark.parametrize("command", [("billing", "show", "1001"), ("requests", "export"), ("ledger", "import", "LEDGER")])
+def test_commands_that_do_not_read_mail_leave_a_missing_maildir_missing(cli, tmp_path, command):
+    ledger = standard_ledger(tmp_path / "ledger")
+    cli(*[str(ledger) if arg == "LEDGER" else arg for arg in command])
+    assert not cli.maildir.exists()
+
+
+def test_the_web_ui_starts_without_creating_a_missing_maildir(cli):
+    port = closed_port()
+    web = subprocess.Popen(allocbot_command() + ["web", "--port", str(port)], cwd=REPO, env=cli.env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while web.poll() is None and time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        assert web.poll() is None, web.communicate(timeout=10)[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as page:
+            assert page.status == 200
+        assert not cli.maildir.exists()
+    finally:
+        web.terminate()
+        web.communicate(timeout=60)
 
 
 # --------------------------------------------------------------------------- ledger import
