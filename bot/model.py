@@ -64,6 +64,11 @@ class Status(StrEnum):
     CANCELLED = "cancelled"  # the partner withdrew an earlier request still open; its item is closed
 
 
+# The audit actions with which the bot records a decision that put a message in the queue.
+DECISION_ACTIONS = frozenset({Status.APPLIED.value, Status.NEEDS_INFO.value, Status.REVIEW.value,
+                              Status.ERROR.value})
+
+
 class Reason(StrEnum):
     UNKNOWN_SENDER = "unknown_sender"
     SENDER_NOT_AUTHORIZED = "sender_not_authorized"
@@ -223,6 +228,13 @@ class PaymentRow:
     unallocated: Money
     reference: str
     payer_name: str
+
+
+@dataclass(frozen=True)
+class PaymentState:
+    """A payment as the queue shows it: what came in and what is left."""
+    amount: Money
+    unallocated: Money
 
 
 @dataclass(frozen=True)

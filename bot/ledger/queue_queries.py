@@ -14,8 +14,7 @@ from sqlmodel import Session, col, select
 from bot.ledger.keyset import Cursor, Keyset, Page, fetch_page
 from bot.ledger.store import from_minor
 from bot.ledger.tables import AuditEvent, InboundMessage, Payment, ReviewItem
-from bot.review.proposal import DECISION_ACTIONS
-from bot.review.queue_columns import PaymentState
+from bot.model import DECISION_ACTIONS, PaymentState
 
 # What the status filter offers: "active" (open and waiting) is what needs someone.
 ITEM_STATUSES: dict[str, tuple[str, ...] | None] = {

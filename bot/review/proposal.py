@@ -15,10 +15,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from bot.model import Allocation, Amount, Evidence, Instruction, InvoiceLine, Money, Reason, Request, Span, named_ids
+from bot.model import (
+    DECISION_ACTIONS, Allocation, Amount, Evidence, Instruction, InvoiceLine, Money, Reason, Request, Span, named_ids,
+)
 
-# The audit actions with which the bot records a decision that put a message in the queue.
-DECISION_ACTIONS = frozenset({"applied", "needs_info", "review", "error"})
 
 
 class AuditLike(Protocol):

@@ -4,17 +4,10 @@ Values to values: the route fetches the rows, this only words them."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
-from bot.model import Allocation, Money, Request, named_ids
+from bot.model import Allocation, Money, PaymentState, Request, named_ids
 
 NO_PROPOSAL = "no proposal"
-
-
-@dataclass(frozen=True)
-class PaymentState:
-    amount: Money
-    unallocated: Money
 
 
 def _money(m: Money) -> str:
