@@ -5,18 +5,22 @@ page needs sign-in; a `viewer` reads, a `billing_admin` acts. The app keeps no s
 own: sessions are signed cookies, everything else is in the database."""
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
+from sqlmodel import Session
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.bootstrap import App
-from bot.web.deps import Forbidden, NeedsSignIn, current_user
+from bot.ledger.database import reading
+from bot.web.deps import Forbidden, NeedsSignIn, current_user, get_app
 from bot.web.pages import audit, auth, billing, dashboard, item, queue
 from bot.web.pages import request as request_page
 from bot.web.render import STATIC, page
-from bot.web.security import secret_key
+from bot.web.security import CsrfRefused, same_origin, secret_key
 
 # Nothing from a mail can run: no script at all, no inline style, no remote images or frames.
 # Script: only the site's own files (static/item.js: keys and running totals), never inline, so
@@ -26,6 +30,10 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 HSTS = "max-age=31536000"  # with web_secure_cookies: the site is only ever reached over HTTPS
 # The widest id any table can hold (PostgreSQL's integer); a larger one in an address names nothing.
 MAX_ID = 2**31 - 1
+# The item's actions, whose refused form is shown again (bot/web/pages/item.py's POST routes).
+ITEM_ACTION = re.compile(r"/items/([0-9]{1,10})/(?:approve|edit|ask|reject|dismiss)")
+TOKEN_EXPIRED = ("Your session's form token had expired; nothing was changed. "
+                 "Check the rows and submit again.")
 ROUTERS = (auth.router, dashboard.router, queue.router, item.router, billing.router, audit.router, request_page.router)
 
 
@@ -68,6 +76,12 @@ def create_app(app: App) -> FastAPI:
         return page(request, "error.html", user=None, status_code=403, title="Not allowed",
                     message="Your role can read but not act. Ask a billing admin.")
 
+    @web.exception_handler(CsrfRefused)
+    def csrf_refused(request: Request, exc: CsrfRefused) -> HTMLResponse:
+        """Sync, so Starlette runs it in a thread: it may read the database."""
+        return item_after_refused_token(request, exc) or page(
+            request, "error.html", user=None, status_code=403, title="Error 403", message=str(exc.detail))
+
     @web.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> HTMLResponse:
         return page(request, "error.html", user=None, status_code=exc.status_code, title=f"Error {exc.status_code}",
@@ -93,6 +107,29 @@ def create_app(app: App) -> FastAPI:
         return {"status": "ok"}
 
     return web
+
+
+def item_after_refused_token(request: Request, exc: CsrfRefused) -> HTMLResponse | None:
+    """The item page again, with what was typed and the session's valid token, when an item's
+    action was refused for its form token alone: typically a tab left open while the operator
+    signed in again elsewhere, which renewed the token. Nothing was applied (the check runs
+    before the route). Only for a billing admin, on a post this site's own page sent, for an
+    item that exists; anything else gets the plain 403 (None here)."""
+    match = ITEM_ACTION.fullmatch(request.url.path)
+    if match is None or unstorable(match[1]) or not same_origin(request):
+        return None
+    with Session(reading(get_app(request).engine)) as session:
+        try:
+            user = current_user(request, session)
+        except NeedsSignIn:  # its session is not a signed-in one (and is now emptied, as any page would)
+            return None
+        if not user.can_act:
+            return None
+        try:
+            return item.page_after_refused_token(request, session, user, int(match[1]), error=TOKEN_EXPIRED,
+                                                 form=exc.form)
+        except HTTPException:  # no such item
+            return None
 
 
 def unstorable(value: object) -> bool:

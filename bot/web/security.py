@@ -11,8 +11,10 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
+from starlette.datastructures import FormData
 
 from bot.settings import Settings
 
@@ -79,13 +81,40 @@ def end_session(request: Request) -> None:
     request.session.clear()
 
 
+CSRF_REFUSED = "This form has expired or did not come from this site. Reload the page and try again."
+
+
+class CsrfRefused(HTTPException):
+    """A POST whose form token is missing or not this session's: always 403 and nothing done.
+
+    It carries the form as sent, so that a page which can show it again (the item page, when the
+    session's token changed under an open tab) keeps what the operator typed; any other handler
+    sees a plain 403."""
+
+    def __init__(self, form: FormData) -> None:
+        super().__init__(status_code=403, detail=CSRF_REFUSED)
+        self.form = form
+
+
 async def require_csrf(request: Request) -> None:
     """Dependency for every POST: the form's csrf_token must equal the session's."""
     form = await request.form()
     sent = form.get("csrf_token")
     expected = request.session.get("csrf")
     if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
-        raise HTTPException(status_code=403, detail="This form has expired or did not come from this site. Reload the page and try again.")
+        raise CsrfRefused(form)
+
+
+def same_origin(request: Request) -> bool:
+    """The browser says this request came from a page of this site (Origin names this host and,
+    when sent, Sec-Fetch-Site says "same-origin"). A refused form is shown again, with a valid
+    token, only then: another site's forged post must not become a filled-in form one click
+    from being applied. The host alone is compared, as a TLS proxy may change the scheme."""
+    origin = request.headers.get("origin")
+    host = request.headers.get("host")
+    if not origin or not host or request.headers.get("sec-fetch-site", "same-origin") != "same-origin":
+        return False
+    return urlsplit(origin).netloc.lower() == host.lower()
 
 
 def safe_next(target: str | None) -> str:

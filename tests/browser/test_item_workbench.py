@@ -1,7 +1,8 @@
 """The item page as a workbench in a real browser (issue 16): guidance instead of codes, the
 partner's text beside the reading on a wide screen and above it on a phone, the result before
-the actions, locale amounts in the editor, a refused edit keeping what was typed, "waiting for
-the partner" once the question went out, no editor when nothing is left, and the keys.
+the actions, locale amounts in the editor, a refused edit keeping what was typed (422, 409, and a
+form token renewed in another tab), "waiting for the partner" once the question went out, the
+question in the partner's language only, no editor when nothing is left, and the keys.
 
 The full-page screenshot of an item goes to var/test-artifacts/item.png (the README's copy is
 docs/screenshots/item.png)."""
@@ -15,9 +16,9 @@ from sqlmodel import Session, select
 
 from bot.ledger.tables import AuditEvent, ReviewItem
 from bot.review.guidance import reason_line
-from bot.web.app import CSP
+from bot.web.app import CSP, TOKEN_EXPIRED
 from tests.browser.conftest import ADMIN, ARTIFACTS, VIEWER
-from tests.integration.conftest import ANN, TOM, request_mail
+from tests.integration.conftest import ANN, OLA, TOM, request_mail
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +26,8 @@ UNKNOWN_INVOICE = "Please allocate 100.00 USD of payment PY00000002 to invoice G
 SCREENSHOT = ARTIFACTS / "item.png"  # copied to docs/screenshots/ for the README by hand
 
 
-def queued(site, body: str = UNKNOWN_INVOICE, sender: str = ANN) -> ReviewItem:
-    site.world.deliver(request_mail(sender, body))
+def queued(site, body: str = UNKNOWN_INVOICE, sender: str = ANN, **mail) -> ReviewItem:
+    site.world.deliver(request_mail(sender, body, **mail))
     site.world.run()
     with Session(site.world.app.engine) as session:
         return session.exec(select(ReviewItem).order_by(ReviewItem.id.desc())).first()
@@ -35,6 +36,21 @@ def queued(site, body: str = UNKNOWN_INVOICE, sender: str = ANN) -> ReviewItem:
 def open_item(site, page, item: ReviewItem, who: str = ADMIN) -> None:
     site.sign_in(page, who)
     page.goto(f"{site.url}/items/{item.id}")
+
+
+def type_row(page, n: int, payment_id: str, invoice_number: str, amount: str) -> None:
+    """Row n of the editor, as a clerk fills it in: payment, invoice, amount."""
+    page.select_option(f"#payment_{n}", payment_id)
+    page.select_option(f"#invoice_{n}", invoice_number)
+    page.fill(f"#amount_{n}", amount)
+
+
+def editing(site, page, amount: str) -> ReviewItem:
+    """An item (an unknown invoice) open in the editor, its first row typed as PY00000002 → G000000002."""
+    item = queued(site)
+    open_item(site, page, item)
+    type_row(page, 1, "PY00000002", "G000000002", amount)
+    return item
 
 
 def test_reasons_read_as_guidance_with_the_code_in_a_tooltip_and_spans_as_text(site, browser_page):
@@ -71,12 +87,8 @@ def test_the_text_sits_beside_the_reading_on_a_wide_screen_and_above_it_on_a_pho
 
 
 def test_an_edit_in_a_locale_format_is_applied_and_blank_rows_are_ignored(site, browser_page):
-    item = queued(site)
     page = browser_page
-    open_item(site, page, item)
-    page.select_option("#payment_1", "PY00000002")
-    page.select_option("#invoice_1", "G000000002")
-    page.fill("#amount_1", "2 50,00".replace(" ", ""))  # 250,00: a comma for the decimals
+    item = editing(site, page, "250,00")  # a comma for the decimals
     page.click("#edit-form button[type=submit]")
     page.wait_for_url(re.compile(rf".*/items/{item.id}\?done=edited$"))
     balances = site.world.balances()
@@ -84,12 +96,8 @@ def test_an_edit_in_a_locale_format_is_applied_and_blank_rows_are_ignored(site, 
 
 
 def test_a_refused_edit_shows_the_reason_and_keeps_what_was_typed(site, browser_page):
-    item = queued(site)
     page = browser_page
-    open_item(site, page, item)
-    page.select_option("#payment_1", "PY00000002")
-    page.select_option("#invoice_1", "G000000002")
-    page.fill("#amount_1", "1.234,50")
+    item = editing(site, page, "1.234,50")
     page.click("#edit-form button[type=submit]")
     assert "invoice G000000002 has 250.00 USD open" in page.inner_text("[role=alert]")
     assert page.input_value("#amount_1") == "1.234,50" and page.input_value("#invoice_1") == "G000000002"
@@ -103,6 +111,42 @@ def test_a_refused_edit_shows_the_reason_and_keeps_what_was_typed(site, browser_
     assert "Someone acted on this item" in page.inner_text("[role=alert]")
     assert page.input_value("#amount_1") == "12,50"
     assert site.world.balances()["G000000002"] == 25000
+
+
+def test_a_form_token_renewed_in_another_tab_keeps_what_was_typed_and_the_second_submit_applies(site, browser_page):
+    page = browser_page
+    item = editing(site, page, "125,00")
+    type_row(page, 2, "PY00000001", "G000000001", "100")
+    before = site.world.balances()
+    other_tab = page.context.new_page()
+    site.sign_in(other_tab, ADMIN)  # signing in again starts a new session: this tab's form token is stale
+    other_tab.close()
+    with Session(site.world.app.engine) as session:  # and a colleague noted something meanwhile
+        session.add(AuditEvent(at=datetime.now(UTC), actor="other@billing.example", action="note",
+                               inbound_id=item.inbound_id))
+        session.commit()
+    with page.expect_response(lambda r: r.request.method == "POST") as refused:
+        page.click("#edit-form button[type=submit]")
+    assert refused.value.status == 403
+    assert page.inner_text("[role=alert]").startswith(TOKEN_EXPIRED)
+    assert "Someone acted on this item since you opened it" in page.inner_text("[role=alert]")
+    assert [page.input_value(f"#{field}_{n}") for n in (1, 2) for field in ("payment", "invoice", "amount")] == [
+        "PY00000002", "G000000002", "125,00", "PY00000001", "G000000001", "100"]
+    assert site.world.balances() == before  # nothing applied on the refused request
+    page.click("#edit-form button[type=submit]")  # the page carries the session's token now
+    page.wait_for_url(re.compile(rf".*/items/{item.id}\?done=edited$"))
+    balances = site.world.balances()
+    assert (balances["G000000002"], balances["PY00000002"], balances["G000000001"]) == (12500, 37500, 0)
+
+
+def test_a_post_from_another_site_with_a_stale_token_gets_the_plain_refusal(site, browser_page):
+    page = browser_page
+    item = editing(site, page, "125,00")
+    forged = page.request.post(f"{site.url}/items/{item.id}/edit", headers={"Origin": "http://evil.example"}, form={
+        "csrf_token": "stale", "payment_1": "PY00000002", "invoice_1": "G000000777", "amount_1": "250"})
+    assert forged.status == 403
+    assert "G000000777" not in forged.text() and 'name="csrf_token"' not in forged.text()
+    assert site.world.balances()["PY00000002"] == 50000
 
 
 def test_an_item_whose_question_the_bot_sent_waits_and_ask_is_not_prefilled(site, browser_page):
@@ -126,15 +170,45 @@ def test_after_a_person_asks_the_item_waits_for_the_partner(site, browser_page):
     assert page.input_value("form.ask textarea[name=body]") == ""
 
 
+# A Swedish partner's mail with chatter the question must not repeat; words only the English
+# reply template has (a Swedish reply shares none of them).
+CHATTER = "Vi har flyttat kontoret och vår revisor har bytts ut, så ha tålamod med oss."
+ENGLISH = ("Hello", "Please", "Something", "invoice", "payment", "request", "could not", "reply", "allocat")
+
+
+def test_the_ask_text_for_a_swedish_partner_is_swedish_only_and_does_not_echo_the_mail(site, browser_page):
+    # more than the invoice has open: held for a person, so no question went out yet and Ask is pre-filled
+    body = f"Hej! Fördela 1000,00 SEK av betalning PY00000009 till faktura G000000009.\n\n{CHATTER}"
+    item = queued(site, body, sender=OLA, sender_name="Ola Nordmann")
+    page = browser_page
+    open_item(site, page, item)
+    text = page.input_value("form.ask textarea[name=body]")
+    assert "Hej Ola Nordmann" in text and "Vi behöver mer information" in text and item.case_ref in text
+    for english in ENGLISH:
+        assert english.lower() not in text.lower(), english
+    assert CHATTER[:25] not in text and "Fördela 1000,00" not in text
+
+
+def test_the_question_the_bot_sent_a_swedish_partner_reads_swedish_on_the_item_page(site, browser_page):
+    body = f"Hej, fördela betalning PY00000009 till faktura G000000555, tack.\n\n{CHATTER}"
+    item = queued(site, body, sender=OLA, sender_name="Ola Nordmann")  # an unknown invoice: the bot asked
+    page = browser_page
+    open_item(site, page, item)
+    page.locator(".conversation .entry.reply summary").first.click()
+    question = page.inner_text(".conversation .entry.reply pre.mail")
+    assert "G000000555" in question and "Hej Ola Nordmann" in question
+    for english in ENGLISH:
+        assert english.lower() not in question.lower(), english
+    assert CHATTER[:25] not in question
+
+
 def test_no_editor_when_nothing_is_left_and_a_viewer_gets_no_actions(site, browser_page):
     first = queued(site, "Please allocate payment PY00000001 to invoice G000000777.")
     second = queued(site, "Please allocate payment PY00000002 to invoice G000000778.")
     page = browser_page
     open_item(site, page, first)
-    for n, (pid, number, amount) in enumerate((("PY00000001", "G000000001", "100"), ("PY00000002", "G000000002", "250")), 1):
-        page.select_option(f"#payment_{n}", pid)
-        page.select_option(f"#invoice_{n}", number)
-        page.fill(f"#amount_{n}", amount)
+    type_row(page, 1, "PY00000001", "G000000001", "100")
+    type_row(page, 2, "PY00000002", "G000000002", "250")
     page.click("#edit-form button[type=submit]")
     page.wait_for_url(re.compile(rf".*/items/{first.id}\?done=edited$"))
     page.goto(f"{site.url}/items/{second.id}")

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from bot.review import actions
+from bot.review import actions, queries
 from bot.review.actions import Outcome
 from bot.review.item_view import item_view
 from bot.review.item_view import attachment as find_attachment
@@ -68,6 +68,18 @@ def _show(request: Request, session: Session, user: WebUser, item_id: int, *, st
     html = sanitise(view.mail.html) if view.mail.html else None
     return page(request, "item.html", user=user, status_code=status_code, active="queue", v=view, html=html,
                 error=error, done=DONE.get(done, ""), form=form or {}, reason_line=reason_line, rule_line=rule_line)
+
+
+def page_after_refused_token(request: Request, session: Session, user: WebUser, item_id: int, *, error: str,
+                             form: FormData) -> HTMLResponse:
+    """The item page (403) for an action the CSRF check refused before its route ran (answered in
+    bot/web/app.py): what was typed kept, as for a refused action, with the page as it is now.
+    If someone acted since the form was shown, say so: the next submit carries the new `seen`."""
+    item = session.get(ReviewItem, item_id)
+    seen = _seen(form)
+    if item and seen is not None and queries.last_event_id(session, inbound_id=item.inbound_id) != seen:
+        error += " Someone acted on this item since you opened it: the page shows it as it is now."
+    return _show(request, session, user, item_id, status_code=403, error=error, form=form)
 
 
 def _account_locale(session: Session, item_id: int) -> str:
