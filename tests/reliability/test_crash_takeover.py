@@ -71,6 +71,21 @@ class RunOnce:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
+def assert_each_delivery_in_cur_once(maildir: Path, delivered: list[str], deliveries: int) -> None:
+    """Promise 3 as the Maildir shows it: each file the test delivered is in cur/, once, as
+    NAME:2,S (moved, its bytes kept), and nothing else is there. check_invariants counts files
+    against the backlog's deliveries; this says which file is missing or extra, and that the
+    test delivered exactly the backlog (else that count compares the wrong numbers)."""
+    cur, sent = Counter(name.split(":", 1)[0] for name in os.listdir(maildir / "cur")), set(delivered)
+    problems = [f"the test delivered {len(delivered)} files for the backlog's {deliveries} deliveries"] \
+        if len(delivered) != deliveries else []
+    problems += [f"{name}: {n} files in cur/" for name, n in cur.items() if n > 1]
+    problems += [f"{name}: delivered, not in cur/" for name in delivered if name not in cur]
+    problems += [f"{name}: in cur/, never delivered" for name in sorted(cur) if name not in sent]
+    problems += [f"{name}: left in new/" for name in sorted(os.listdir(maildir / "new"))]
+    assert not problems, f"{len(problems)} Maildir problem(s):\n" + "\n".join(problems[:40])
+
+
 def phase_now(engine: Engine, *, before: int, expected: int) -> str:
     """Where a run is that finds `before` messages stored and must store up to `expected`, as
     the database shows it (read without a write lock: on SQLite a poll that waits for the lock
@@ -113,12 +128,12 @@ def test_one_run_right_after_kills_in_every_phase_finishes_the_backlog(sqlite_st
     backlog = make_backlog(32, stage.root, seed=SEED)
     env = worker_env(database_url=stage.database_url, maildir=stage.maildir, smtp=smtp, **DEFAULTS)
     allocbot(env, "ledger", "import", str(backlog.ledger_dir))
-    mails, killer, claims, landed = backlog.mails(SEED), AcceptanceKiller(smtp), set(), []
+    mails, killer, claims, landed, delivered = backlog.mails(SEED), AcceptanceKiller(smtp), set(), [], []
     wave = -(-len(mails) // len(PHASES))
     started = time.monotonic()
     for life, phase in enumerate(rng.sample(PHASES, len(PHASES))):
         for raw in mails[life * wave:(life + 1) * wave]:  # new mail for every life, so each has every phase
-            deliver(stage.maildir, raw)
+            delivered.append(deliver(stage.maildir, raw).name)
         before, expected = progress(stage.engine)["stored"], len(set(mails[:(life + 1) * wave]))  # a copy: same bytes
         run = RunOnce(env, stage.logs / f"life-{life}.log")
         landed.append(_kill_in(run, phase, engine=stage.engine, before=before, expected=expected, killer=killer, rng=rng))
@@ -126,6 +141,7 @@ def test_one_run_right_after_kills_in_every_phase_finishes_the_backlog(sqlite_st
 
     final = allocbot(env, "run", "--once")  # exits 0, or fails with its output
     wall = time.monotonic() - started
+    assert_each_delivery_in_cur_once(stage.maildir, delivered, backlog.deliveries)
     kills = sum(1 for m in landed if m != "exited")
     seen = check_invariants(stage.engine, smtp, backlog, maildir=stage.maildir, kills=kills,
                             kills_on_acceptance=killer.fired, claims_left=Counter(mid for mid, _ in claims))
@@ -143,7 +159,7 @@ def test_four_processes_on_postgres_with_ten_kills_then_one_run_finish_everythin
     backlog = make_backlog(60, stage.root, seed=SEED)
     env = worker_env(database_url=stage.database_url, maildir=stage.maildir, smtp=smtp, **DEFAULTS)
     allocbot(env, "ledger", "import", str(backlog.ledger_dir))
-    mails, kills, codes, n = backlog.mails(SEED), 0, [], 0
+    mails, kills, codes, n, delivered = backlog.mails(SEED), 0, [], 0, []
 
     def start(slot: int):
         nonlocal n
@@ -154,8 +170,11 @@ def test_four_processes_on_postgres_with_ten_kills_then_one_run_finish_everythin
     started = time.monotonic()
     slots = [start(s) for s in range(4)]
     while kills < 10:
-        for raw in mails[kills * 6:(kills + 1) * 6]:  # the mail keeps arriving while they run and die
-            deliver(stage.maildir, raw)
+        # The mail keeps arriving while they run and die: the next six, whether or not the last
+        # kill landed (a victim that had just ended by itself is no kill, and counting by kills
+        # delivered those six again: 67 files for 61 deliveries).
+        for raw in mails[len(delivered):len(delivered) + 6]:
+            delivered.append(deliver(stage.maildir, raw).name)
         time.sleep(rng.uniform(0.3, 1.2))
         for s, proc in enumerate(slots):  # a cron run that finished is started again
             if s and not proc.alive():
@@ -169,8 +188,8 @@ def test_four_processes_on_postgres_with_ten_kills_then_one_run_finish_everythin
         else:  # it had just finished its cycle
             codes.append((proc.log_path.name, proc.process.returncode))
         slots[victim] = start(victim)
-    for raw in mails[kills * 6:]:
-        deliver(stage.maildir, raw)
+    for raw in mails[len(delivered):]:
+        delivered.append(deliver(stage.maildir, raw).name)
     for s, proc in enumerate(slots):  # no more kills: the survivors end on their own (the worker on SIGTERM)
         if s == 0:
             assert proc.ready(), proc.tail()  # SIGTERM before its handlers exist would be a kill
@@ -178,6 +197,7 @@ def test_four_processes_on_postgres_with_ten_kills_then_one_run_finish_everythin
 
     final = allocbot(env, "run", "--once")
     wall = time.monotonic() - started
+    assert_each_delivery_in_cur_once(stage.maildir, delivered, backlog.deliveries)
     seen = check_invariants(stage.engine, smtp, backlog, maildir=stage.maildir, kills=kills)
     with capsys.disabled():
         print(f"\nfour processes seed={SEED}: kills={kills}, runs not killed={len(codes)}, "
