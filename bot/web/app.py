@@ -30,10 +30,13 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 HSTS = "max-age=31536000"  # with web_secure_cookies: the site is only ever reached over HTTPS
 # The widest id any table can hold (PostgreSQL's integer); a larger one in an address names nothing.
 MAX_ID = 2**31 - 1
-# The item's actions, whose refused form is shown again (bot/web/pages/item.py's POST routes).
+# The forms whose refused post is shown again: an item's actions (bot/web/pages/item.py's POST
+# routes), and Undo, on the item or the request page its `back` field names.
 ITEM_ACTION = re.compile(r"/items/([0-9]{1,10})/(?:approve|edit|ask|reject|dismiss)")
+UNDO_ACTION = re.compile(r"/allocations/[0-9]{1,10}/undo")
+BACK_PAGE = re.compile(r"/(items|requests)/([0-9]{1,10})")
 TOKEN_EXPIRED = ("Your session's form token had expired; nothing was changed. "
-                 "Check the rows and submit again.")
+                 "Check what you typed and submit again.")
 ROUTERS = (auth.router, dashboard.router, queue.router, item.router, billing.router, audit.router, request_page.router)
 
 
@@ -79,7 +82,7 @@ def create_app(app: App) -> FastAPI:
     @web.exception_handler(CsrfRefused)
     def csrf_refused(request: Request, exc: CsrfRefused) -> HTMLResponse:
         """Sync, so Starlette runs it in a thread: it may read the database."""
-        return item_after_refused_token(request, exc) or page(
+        return page_after_refused_token(request, exc) or page(
             request, "error.html", user=None, status_code=403, title="Error 403", message=str(exc.detail))
 
     @web.exception_handler(HTTPException)
@@ -109,15 +112,26 @@ def create_app(app: App) -> FastAPI:
     return web
 
 
-def item_after_refused_token(request: Request, exc: CsrfRefused) -> HTMLResponse | None:
-    """The item page again, with what was typed and the session's valid token, when an item's
-    action was refused for its form token alone: typically a tab left open while the operator
+def refused_form_page(path: str, form) -> tuple[str, str] | None:
+    """The page a refused form was on, ("items"|"requests", id), for the forms shown again."""
+    if match := ITEM_ACTION.fullmatch(path):
+        return "items", match[1]
+    if UNDO_ACTION.fullmatch(path) and (match := BACK_PAGE.fullmatch(str(form.get("back") or ""))):
+        return match[1], match[2]
+    return None
+
+
+def page_after_refused_token(request: Request, exc: CsrfRefused) -> HTMLResponse | None:
+    """The page again, with what was typed and the session's valid token, when an item's action
+    or an Undo was refused for its form token alone: typically a tab left open while the operator
     signed in again elsewhere, which renewed the token. Nothing was applied (the check runs
-    before the route). Only for a billing admin, on a post this site's own page sent, for an
-    item that exists; anything else gets the plain 403 (None here)."""
-    match = ITEM_ACTION.fullmatch(request.url.path)
-    if match is None or unstorable(match[1]) or not same_origin(request):
+    before the route). Only for a billing admin, on a post this site's own page sent, for a
+    page that exists; anything else gets the plain 403 (None here)."""
+    target = refused_form_page(request.url.path, exc.form)
+    if target is None or unstorable(target[1]) or not same_origin(request):
         return None
+    kind, number = target
+    show = item.page_after_refused_token if kind == "items" else request_page.page_after_refused_token
     with Session(reading(get_app(request).engine)) as session:
         try:
             user = current_user(request, session)
@@ -126,9 +140,8 @@ def item_after_refused_token(request: Request, exc: CsrfRefused) -> HTMLResponse
         if not user.can_act:
             return None
         try:
-            return item.page_after_refused_token(request, session, user, int(match[1]), error=TOKEN_EXPIRED,
-                                                 form=exc.form)
-        except HTTPException:  # no such item
+            return show(request, session, user, int(number), error=TOKEN_EXPIRED, form=exc.form)
+        except HTTPException:  # no such item or request
             return None
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.ledger.tables import AuditEvent, InboundMessage
+from bot.web.app import TOKEN_EXPIRED
 from tests.browser.conftest import ADMIN, VIEWER
 from tests.integration.conftest import ANN, request_mail
 
@@ -53,3 +54,23 @@ def test_a_viewer_sees_the_allocation_but_no_undo(site, browser_page):
     page.goto(f"{site.url}/requests/{inbound_id}")
     assert "PY00000001" in page.inner_text("#undo")
     assert page.locator("#undo form").count() == 0
+
+
+def test_an_undo_whose_form_token_expired_keeps_the_reason_and_the_second_submit_reverses(site, browser_page):
+    inbound_id = applied_request(site)
+    page = browser_page
+    site.sign_in(page, ADMIN)
+    page.goto(f"{site.url}/requests/{inbound_id}")
+    page.fill("#undo input[name=reason]", "the partner meant invoice G000000002")
+    other_tab = page.context.new_page()
+    site.sign_in(other_tab, ADMIN)  # a new session: this tab's form token is stale
+    other_tab.close()
+    with page.expect_response(lambda r: r.request.method == "POST") as refused:
+        page.click("#undo button[type=submit]")
+    assert refused.value.status == 403
+    assert page.inner_text("[role=alert]").startswith(TOKEN_EXPIRED)
+    assert page.input_value("#undo input[name=reason]") == "the partner meant invoice G000000002"
+    assert site.world.balances()["PY00000001"] == 0  # nothing reversed on the refused request
+    page.click("#undo button[type=submit]")
+    page.wait_for_url(re.compile(rf".*/requests/{inbound_id}\?done=undone$"))
+    assert site.world.balances()["PY00000001"] == 10000

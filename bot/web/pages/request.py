@@ -51,6 +51,13 @@ def _show(request: Request, session: Session, user: WebUser, inbound_id: int, *,
                 back=f"/requests/{inbound_id}")
 
 
+def page_after_refused_token(request: Request, session: Session, user: WebUser, inbound_id: int, *, error: str,
+                             form: FormData) -> HTMLResponse:
+    """The request page (403) for an Undo the CSRF check refused (answered in bot/web/app.py):
+    the typed reason kept."""
+    return _show(request, session, user, inbound_id, status_code=403, error=error, form=form)
+
+
 @router.get("/requests/{inbound_id}", response_class=HTMLResponse)
 def show_request(request: Request, inbound_id: int, done: str = "", user: WebUser = Depends(current_user),
                  session: Session = Depends(db)) -> HTMLResponse:
