@@ -2,10 +2,17 @@
 
 The operator reads guidance, not codes: the page shows the line and keeps the code in a
 tooltip. Pure lookup; a code without a line (one added later) falls back to the code itself
-with its underscores read as spaces, so nothing ever shows blank. The web UI speaks English
-only today; a locale without its own lines uses the English ones.
+with its underscores read as spaces, so nothing ever shows blank. The lines exist in the
+languages of the reply templates (en, sv, de, fr, es, nl, ja; tables in guidance_<lang>.py);
+a language without its own lines, or a code a language lacks, reads the English line.
 """
 from __future__ import annotations
+
+import re
+
+from babel.core import negotiate_locale
+
+from bot.review import guidance_de, guidance_es, guidance_fr, guidance_ja, guidance_nl, guidance_sv
 
 REASONS_EN: dict[str, str] = {
     "unknown_sender": "The sender is not a contact of any account: find out who they are before acting.",
@@ -87,12 +94,52 @@ RULES_EN: dict[str, str] = {
     "min_rule": "How much is allocated when payment and invoices differ (the smaller of the two).",
 }
 
-_BY_LOCALE: dict[str, tuple[dict[str, str], dict[str, str]]] = {"en": (REASONS_EN, RULES_EN)}
+_BY_LOCALE: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "en": (REASONS_EN, RULES_EN),
+    **{m.__name__.rsplit("_", 1)[1]: (m.REASONS, m.RULES)
+       for m in (guidance_sv, guidance_de, guidance_fr, guidance_es, guidance_nl, guidance_ja)},
+}
+
+LANGUAGES: tuple[str, ...] = tuple(_BY_LOCALE)
+
+# One Accept-Language item: a language range (RFC 4647: "*" or letters/digits in dashed parts),
+# then an optional ";q=" weight; anything else in the header is ignored rather than guessed at.
+_RANGE = re.compile(r"\s*([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
+
+
+def _language(locale: str | None) -> str:
+    return (locale or "en").replace("-", "_").split("_")[0].lower()
 
 
 def _tables(locale: str | None) -> tuple[dict[str, str], dict[str, str]]:
-    language = (locale or "en").replace("-", "_").split("_")[0].lower()
-    return _BY_LOCALE.get(language, _BY_LOCALE["en"])
+    return _BY_LOCALE.get(_language(locale), _BY_LOCALE["en"])
+
+
+def _ranked(accept_language: str) -> list[str]:
+    """The header's language ranges, most wanted first (q=0 means "not this one")."""
+    weighted = []
+    for position, item in enumerate(accept_language.split(",")):
+        match = _RANGE.match(item)
+        if not match or match.group(1) == "*":
+            continue
+        try:
+            q = float(match.group(2)) if match.group(2) is not None else 1.0
+        except ValueError:
+            continue
+        if 0 < q <= 1:
+            weighted.append((-q, position, match.group(1).replace("_", "-")))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def operator_language(accept_language: str | None, *, default: str = "en") -> str:
+    """The guidance language that best fits a browser's Accept-Language header.
+
+    Babel does the matching (an exact language, else the language part of a regional tag, so
+    `sv-SE` reads Swedish); the header parsing only orders the ranges by their q-values. A header
+    that names none of the guidance languages, is `*`, empty or garbage gives `default`.
+    """
+    found = negotiate_locale(_ranked(accept_language or ""), list(LANGUAGES), sep="-", aliases=None)
+    return found.lower() if found else default
 
 
 def _fallback(code: str) -> str:
@@ -109,4 +156,4 @@ def rule_line(rule: str, locale: str | None = "en") -> str:
     return _tables(locale)[1].get(str(rule), _fallback(str(rule)))
 
 
-__all__ = ["REASONS_EN", "RULES_EN", "reason_line", "rule_line"]
+__all__ = ["LANGUAGES", "REASONS_EN", "RULES_EN", "operator_language", "reason_line", "rule_line"]
