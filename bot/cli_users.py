@@ -20,9 +20,17 @@ PASSWORD_STDIN = typer.Option(False, "--password-stdin",
 
 
 def _read_password(password_stdin: bool) -> str:
-    if password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    """Asked twice on a terminal. Piped in (or with --password-stdin) it is the first line; a
+    second piped line, as the terminal's confirmation would be, must match it. Prompting a pipe
+    printed "input may be echoed" twice and then "Aborted" on a one-line `echo pw |`."""
+    if not password_stdin and sys.stdin.isatty():
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = sys.stdin.readline().rstrip("\r\n")
+    again = "" if password_stdin else sys.stdin.readline().rstrip("\r\n")
+    if again and again != password:
+        err.print("the two passwords given on standard input differ; nothing changed", markup=False)
+        raise typer.Exit(2)
+    return password
 
 
 def _refuse(what: str, exc: Exception) -> None:
@@ -43,7 +51,8 @@ def _user_or_refuse(session: Session, email: str, what: str):
 @users_cli.command("add")
 def users_add(email: str, role: str = typer.Option(..., "--role", help="billing_admin (acts) or viewer (reads)"),
               password_stdin: bool = PASSWORD_STDIN) -> None:
-    """Create a web UI user with an argon2-hashed password (asked for twice, not echoed)."""
+    """Create a web UI user with an argon2-hashed password (asked for twice, not echoed, on a terminal;
+    else read from standard input)."""
     from bot.ledger.users import UserError, add_user, hasher_for
 
     application = build_app()
@@ -118,7 +127,8 @@ def _set_active(email: str, *, by: str, active: bool) -> None:
 
 @users_cli.command("set-password")
 def users_set_password(email: str, password_stdin: bool = PASSWORD_STDIN, by: str = BY) -> None:
-    """Give a user a new password (asked twice, or from standard input): ends their sessions, unlocks."""
+    """Give a user a new password (asked twice on a terminal, else read from standard input): ends
+    their sessions, unlocks."""
     from bot.ledger import journal
     from bot.ledger.signin_limits import record_unlock
     from bot.ledger.users import UserError, hasher_for, set_password

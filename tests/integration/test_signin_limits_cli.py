@@ -195,6 +195,15 @@ def test_set_password_asks_twice_and_refuses_a_short_one(web, users):
     assert web.client(None).sign_in(VIEWER, typed).status_code == 303  # unchanged
 
 
+def test_set_password_piped_as_one_line_needs_no_flag_and_two_lines_must_match(web, users):
+    piped = "one line from echo, no flag"
+    users.ok("set-password", VIEWER, input=f"{piped}\n")  # `echo … | allocbot users set-password EMAIL`
+    assert web.client(None).sign_in(VIEWER, piped).status_code == 303
+    differ = users("set-password", VIEWER, input="first of the two lines\nsecond of the two lines\n")
+    assert differ.exit_code == 2 and "differ" in differ.stderr
+    assert web.client(None).sign_in(VIEWER, piped).status_code == 303  # unchanged
+
+
 @pytest.mark.parametrize("command", [["unlock"], ["disable"], ["enable"],
                                      ["set-password", "--password-stdin"]])
 def test_an_unknown_email_is_a_clear_error_that_changes_nothing(web, users, command):
