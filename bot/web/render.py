@@ -4,6 +4,7 @@ HTML of a mail body, goes through nh3 first (bot/web/safe_html.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from bot.bootstrap import TEMPLATES
+from bot.review.guidance import operator_language, reason_line, rule_line
 from bot.web.deps import WebUser
 from bot.web.security import csrf_token
 
@@ -66,10 +68,20 @@ def _templates() -> Jinja2Templates:
 templates = _templates()
 
 
+def guidance_for(request: Request) -> dict[str, Any]:
+    """The guidance lines in the operator's language: the browser's Accept-Language among the
+    languages bot/review/guidance.py has lines for, else English."""
+    lang = operator_language(request.headers.get("accept-language"))
+    return {"guidance_lang": lang, "reason_line": partial(reason_line, locale=lang),
+            "rule_line": partial(rule_line, locale=lang)}
+
+
 def page(request: Request, name: str, *, user: WebUser | None, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a page with what every page needs: the user, the CSRF token, the clock."""
+    """Render a page with what every page needs: the user, the CSRF token, the clock, the
+    guidance lines in the operator's language."""
     return templates.TemplateResponse(request, name, {"user": user, "csrf_token": csrf_token(request),
-                                                      "now": datetime.now(UTC), **context}, status_code=status_code)
+                                                      "now": datetime.now(UTC), **guidance_for(request), **context},
+                                      status_code=status_code)
 
 
 __all__ = ["STATIC", "Path", "ago", "age_class", "page", "templates"]
