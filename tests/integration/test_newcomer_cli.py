@@ -275,6 +275,13 @@ def test_help_shows_flags_as_plain_flags_without_a_bool_placeholder(cli, command
     assert "--help" in proc.stdout and "<bool>" not in proc.stdout
 
 
+def test_a_commands_line_in_its_groups_help_is_one_sentence_not_the_docstrings_wrap(cli):
+    proc = cli("ledger", "--help", COLUMNS="250")  # wide enough that rich itself wraps nothing
+    assert proc.returncode == 0, proc.stderr
+    [line] = [row for row in proc.stdout.splitlines() if "│ import" in row]
+    assert "reconcile them with allocbot's postings (a bad file is refused whole;" in line
+
+
 def test_the_repository_has_no_design_document_citation_the_reader_cannot_open():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "../shared/DESIGN.md" not in readme
