@@ -32,6 +32,7 @@ _ADAPTER_URLS = {  # setting → (accepted form, as said in the error)
     "billing": (r"^(builtin|file:.+|https?://.+|tryton:///.+)$",
                 "builtin, file:DIR, an http:// / https:// webhook URL or tryton:///DATABASE?config=PATH"),
 }
+_FOLDER_PREFIX = {"mailbox": "maildir:", "outbox": "file:", "billing": "file:"}  # a bare path means a folder
 
 
 class SettingsError(Exception):
@@ -201,7 +202,9 @@ class Settings(BaseSettings):
     def _adapter_url(cls, value: str, info: ValidationInfo) -> str:
         pattern, form = _ADAPTER_URLS[info.field_name]
         if not re.match(pattern, value):
-            raise ValueError(f"must be {form}")
+            bare_path = value and "://" not in value and not re.match(r"^[a-z]+:", value)
+            hint = f" (for the folder {value}, write {_FOLDER_PREFIX[info.field_name]}{value})" if bare_path else ""
+            raise ValueError(f"must be {form}{hint}")
         if "://" in value and info.field_name != "billing":
             try:
                 parse_endpoint(value)

@@ -65,3 +65,24 @@ def test_a_malformed_file_is_a_clear_error(config_file):
     config_file.write_text("batch_size = = 3\n")
     with pytest.raises(SettingsError, match="configuration"):
         load_settings()
+
+
+@pytest.mark.parametrize(("variable", "value", "hint"), [
+    ("ALLOCBOT_MAILBOX", "/srv/mail/allocations", "write maildir:/srv/mail/allocations"),
+    ("ALLOCBOT_OUTBOX", "var/outbox", "write file:var/outbox"),
+])
+def test_a_bare_folder_path_is_refused_with_the_setting_it_should_have_been(config_file, monkeypatch, variable,
+                                                                             value, hint):
+    config_file.write_text("")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert hint in str(refused.value)
+
+
+def test_an_unknown_scheme_gets_no_folder_hint(config_file, monkeypatch):
+    config_file.write_text("")
+    monkeypatch.setenv("ALLOCBOT_MAILBOX", "pop3://mail.example")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert "write maildir:" not in str(refused.value)
