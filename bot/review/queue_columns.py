@@ -60,3 +60,16 @@ def reason_label(code: str) -> str:
     """A reason in two or three words for a badge or a filter option; the code and its guidance
     line go in the tooltip. A code added later reads as its words."""
     return REASON_LABELS.get(str(code), str(code).replace("_", " "))
+
+
+STATUS_WORDS: dict[str, str] = {
+    "applied": "applied", "applied_after_review": "applied after review", "review": "held for review",
+    "needs_info": "asked the partner", "ignored": "ignored (not a request)", "error": "could not be read",
+    "cancelled": "withdrawn by the partner", "received": "not decided yet", "open": "open",
+    "waiting": "waiting for the partner", "closed": "closed",
+}
+
+
+def status_words(status: str) -> str:
+    """A request's or an item's status as the operator says it ("held for review", not `review`)."""
+    return STATUS_WORDS.get(str(status), str(status).replace("_", " "))
