@@ -172,5 +172,5 @@ def test_the_audit_log_reads_as_sentences_with_the_json_behind_a_toggle(web):
     text = admin.get("/audit").text
     assert (f"admin@billing.example (billing_admin) approved case {held.case_ref}: "
             "PY00000001 → G000000001 100.00 USD") in text
-    assert f"The bot asked for information on case {held.case_ref}: unknown_invoice" in text
+    assert f"The bot asked the partner for information on case {held.case_ref}: unknown invoice" in text
     assert '<details class="json"><summary>JSON</summary>' in text
