@@ -174,3 +174,44 @@ def test_the_audit_log_reads_as_sentences_with_the_json_behind_a_toggle(web):
             "PY00000001 → G000000001 100.00 USD") in text
     assert f"The bot asked the partner for information on case {held.case_ref}: unknown invoice" in text
     assert '<details class="json"><summary>JSON</summary>' in text
+
+
+def test_a_reversal_and_an_unlock_read_as_sentences_naming_what_and_whom(web):
+    from bot.ledger.signin_limits import record_unlock
+    from bot.ledger.tables import Allocation, InboundMessage
+    web.world.deliver(request_mail())
+    web.world.run()
+    with Session(web.world.app.engine) as session:
+        allocation_id = session.exec(select(Allocation)).one().id
+        inbound_id = session.exec(select(InboundMessage)).one().id
+        record_unlock(session, email=USERS["viewer"][0], by=ADMIN, now=web.world.now())
+        session.commit()
+    admin = web.client("admin")
+    undone = admin.post_form(f"/allocations/{allocation_id}/undo", {"reason": "partner paid G000000002 instead"})
+    assert undone.status_code == 303
+    text = admin.get("/audit").text
+    assert (f"{ADMIN} (billing_admin) reversed an allocation of message #{inbound_id}: "
+            "PY00000001 → G000000001 100.00 USD, because “partner paid G000000002 instead”") in text
+    assert f"The bot applied message #{inbound_id}: PY00000001 → G000000001 100.00 USD" in text
+    assert f"{ADMIN} (billing_admin) unlocked the sign-in of {USERS['viewer'][0]}" in text
+
+
+def test_the_queue_shows_reasons_as_words_with_the_code_and_guidance_in_the_tooltip(web):
+    from bot.review.guidance import reason_line
+    held = queue_item(web, request_mail(TOM))
+    page = web.client("viewer").get("/queue").text
+    row = row_html(page, held.id)
+    tooltip = f'title="sender_not_authorized: {reason_line("sender_not_authorized")}"'
+    assert f'data-reason="sender_not_authorized" {tooltip}>sender not authorised</span>' in row
+    assert ">held for review</span>" in row and ">review<" not in row
+    assert f'<option {tooltip} value="sender_not_authorized" >sender not authorised</option>' in page
+
+
+def test_the_request_page_shows_times_as_every_other_page_and_the_outcome_in_words(web):
+    from bot.ledger.tables import InboundMessage
+    held = queue_item(web, request_mail(TOM))
+    with Session(web.world.app.engine) as session:
+        inbound = session.get(InboundMessage, held.inbound_id)
+    text = web.client("viewer").get(f"/requests/{inbound.id}").text
+    assert f"<dd>{inbound.received_at.strftime('%Y-%m-%d %H:%M')} UTC</dd>" in text
+    assert ">held for review</span>" in text and ">sender not authorised</span>" in text
