@@ -110,7 +110,8 @@ def test_the_dashboard_counts_who_waits_for_the_partner_and_plots_outcomes_per_d
     today = site.world.now().strftime("%m-%d")
     bar = page.locator(f"svg.outcomes-chart g.bar[data-label='{today}']")
     assert bar.get_attribute("data-total") == "3"
-    parts = {p.get_attribute("data-series"): p.get_attribute("data-count") for p in bar.locator("rect.part").all()}
+    parts = {p.get_attribute("data-series"): p.get_attribute("data-count")
+             for p in bar.locator("rect.part").all()}
     assert {k: v for k, v in parts.items() if v != "0"} == {"applied": "1", "review": "1", "needs_info": "1"}
     assert bar.locator("rect.part.applied").bounding_box()["height"] > 0
     legend = page.locator("svg.outcomes-chart + p.legend").inner_text()
