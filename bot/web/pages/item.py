@@ -22,7 +22,6 @@ from bot.review.actions import Outcome
 from bot.review.item_view import item_view
 from bot.review.item_view import attachment as find_attachment
 from bot.ledger.tables import Account, InboundMessage, ReviewItem
-from bot.review.guidance import reason_line, rule_line
 from bot.review.validate import MAX_LINES, EditLine, lines_from_form, normalised_lines
 from bot.web.deps import WebUser, acting_user, current_user, db, get_app
 from bot.web.render import page
@@ -67,7 +66,7 @@ def _show(request: Request, session: Session, user: WebUser, item_id: int, *, st
         view.ask_text = str(form.get("body") or view.ask_text)
     html = sanitise(view.mail.html) if view.mail.html else None
     return page(request, "item.html", user=user, status_code=status_code, active="queue", v=view, html=html,
-                error=error, done=DONE.get(done, ""), form=form or {}, reason_line=reason_line, rule_line=rule_line)
+                error=error, done=DONE.get(done, ""), form=form or {})
 
 
 def page_after_refused_token(request: Request, session: Session, user: WebUser, item_id: int, *, error: str,

@@ -20,7 +20,7 @@ UNKNOWN_INVOICE = "Please allocate payment PY00000002 to invoice G999999999."
 STRANGER = "stranger@elsewhere.example"
 
 _ROW = re.compile(r'<td class="case"><a href="/items/(\d+)">(ALC-\d+)</a></td>\s*<td><span class="badge (\w+)"')
-_COUNT = re.compile(r'data-reason="([a-z_]+)"[^>]*>[a-z_]+ <span class="count">(\d+)</span>')
+_COUNT = re.compile(r'data-reason="([a-z_]+)"[^>]*>[^<]+ <span class="count">(\d+)</span>')
 
 
 # --------------------------------------------------------------------------- helpers
@@ -93,7 +93,8 @@ def test_the_queue_lists_held_requests_newest_first_and_oldest_first_on_request(
     assert refs(client.get("/queue?sort=oldest")) == [mixed["tom"], mixed["unknown_invoice"], mixed["stranger"]]
     row = newest.text[newest.text.index(mixed["unknown_invoice"]):].split("</tr>")[0]
     assert "ann@bluepeak.example" in row and "Invoice G999999999" in row and '<a href="/billing/A1">A1</a>' in row
-    assert '<span class="status needs_info">needs_info</span>' in row and '<span class="badge reason">unknown_invoice</span>' in row
+    assert '<span class="status needs_info" title="needs_info">asked the partner</span>' in row
+    assert 'data-reason="unknown_invoice" title="unknown_invoice: ' in row and '>unknown invoice</span>' in row
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in newest.text and "<script>" not in newest.text  # a subject is text
 
 
