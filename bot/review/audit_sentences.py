@@ -8,7 +8,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.review.queue_columns import reason_label
+from bot.review.guidance import reason_label
 
 VERBS = {
     "approved": "approved", "edited": "edited and applied", "rejected": "rejected", "dismissed": "dismissed",

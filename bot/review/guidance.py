@@ -142,6 +142,30 @@ def operator_language(accept_language: str | None, *, default: str = "en") -> st
     return found.lower() if found else default
 
 
+REASON_LABELS: dict[str, str] = {
+    "unknown_sender": "unknown sender", "sender_not_authorized": "sender not authorised",
+    "sender_auth_failed": "sender checks failed", "cross_account": "another account's items",
+    "unknown_invoice": "unknown invoice", "unknown_payment": "unknown payment",
+    "ambiguous_payment": "which payment?", "ambiguous_invoice": "which invoice?",
+    "amount_mismatch": "amounts differ", "currency_mismatch": "currencies differ",
+    "over_allocation": "more than is left", "invoice_closed": "invoice already paid",
+    "payment_fully_allocated": "payment used up", "no_request_found": "no request found",
+    "duplicate": "duplicate", "auto_reply": "auto-reply", "bounce": "bounce", "loop": "mail loop",
+    "list_mail": "mailing-list mail", "parse_error": "unreadable mail", "ambiguous_account": "which account?",
+    "rate_limited": "too many mails", "message_too_large": "mail too large",
+    "message_too_complex": "mail too complex", "forwarded_request": "forwarded request",
+    "unclear_request": "unclear request", "unreadable_attachment": "unreadable attachment",
+    "billing_rejected": "billing refused it", "billing_discrepancy": "billing differs",
+    "database_error": "database error", "lookalike_sender": "look-alike sender",
+}
+
+
+def reason_label(code: str) -> str:
+    """A reason in two or three words for a badge or a filter option; the code and its guidance
+    line go in the tooltip. A code added later reads as its words."""
+    return REASON_LABELS.get(str(code), str(code).replace("_", " "))
+
+
 def _fallback(code: str) -> str:
     return (code or "").replace("_", " ").strip().capitalize() or "—"
 
@@ -156,4 +180,5 @@ def rule_line(rule: str, locale: str | None = "en") -> str:
     return _tables(locale)[1].get(str(rule), _fallback(str(rule)))
 
 
-__all__ = ["LANGUAGES", "REASONS_EN", "RULES_EN", "operator_language", "reason_line", "rule_line"]
+__all__ = ["LANGUAGES", "REASONS_EN", "REASON_LABELS", "RULES_EN", "operator_language", "reason_label",
+           "reason_line", "rule_line"]

@@ -38,30 +38,6 @@ def used_up(request: Request, payments: Mapping[str, PaymentState]) -> tuple[str
     return tuple(p for p in payment_ids if p in payments and payments[p].unallocated.amount == 0)
 
 
-REASON_LABELS: dict[str, str] = {
-    "unknown_sender": "unknown sender", "sender_not_authorized": "sender not authorised",
-    "sender_auth_failed": "sender checks failed", "cross_account": "another account's items",
-    "unknown_invoice": "unknown invoice", "unknown_payment": "unknown payment",
-    "ambiguous_payment": "which payment?", "ambiguous_invoice": "which invoice?",
-    "amount_mismatch": "amounts differ", "currency_mismatch": "currencies differ",
-    "over_allocation": "more than is left", "invoice_closed": "invoice already paid",
-    "payment_fully_allocated": "payment used up", "no_request_found": "no request found",
-    "duplicate": "duplicate", "auto_reply": "auto-reply", "bounce": "bounce", "loop": "mail loop",
-    "list_mail": "mailing-list mail", "parse_error": "unreadable mail", "ambiguous_account": "which account?",
-    "rate_limited": "too many mails", "message_too_large": "mail too large",
-    "message_too_complex": "mail too complex", "forwarded_request": "forwarded request",
-    "unclear_request": "unclear request", "unreadable_attachment": "unreadable attachment",
-    "billing_rejected": "billing refused it", "billing_discrepancy": "billing differs",
-    "database_error": "database error", "lookalike_sender": "look-alike sender",
-}
-
-
-def reason_label(code: str) -> str:
-    """A reason in two or three words for a badge or a filter option; the code and its guidance
-    line go in the tooltip. A code added later reads as its words."""
-    return REASON_LABELS.get(str(code), str(code).replace("_", " "))
-
-
 STATUS_WORDS: dict[str, str] = {
     "applied": "applied", "applied_after_review": "applied after review", "review": "held for review",
     "needs_info": "asked the partner", "ignored": "ignored (not a request)", "error": "could not be read",

@@ -4,8 +4,8 @@ HTML of a mail body, goes through nh3 first (bot/web/safe_html.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import partial
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from bot.bootstrap import TEMPLATES
-from bot.review.guidance import operator_language, reason_line, rule_line
+from bot.review.guidance import operator_language, reason_label, reason_line, rule_line
+from bot.review.queue_columns import status_words
 from bot.web.deps import WebUser
 from bot.web.security import csrf_token
 
@@ -61,7 +62,7 @@ def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(WEB_TEMPLATES))
     env = templates.env
     env.filters.update(ago=ago, age_class=age_class, minor=minor_to_text, money=money_text, when=when)
-    env.globals.update(static_version="1")
+    env.globals.update(static_version="1", reason_label=reason_label, status_words=status_words)
     return templates
 
 

@@ -10,7 +10,6 @@ from sqlmodel import Session
 from bot.ledger.queue_queries import oldest_open_item
 from bot.ledger.rates import daily_rates, decided_counts, last_days, overall
 from bot.ledger.stats import age_histogram, open_created, queue_stats, waiting_for_partner
-from bot.review.queue_columns import status_words
 from bot.web.charts import Bar, bar_chart
 from bot.web.deps import WebUser, current_user, db, get_app
 from bot.web.render import page
@@ -41,5 +40,4 @@ def dashboard(request: Request, user: WebUser = Depends(current_user), session: 
                 age_chart=bar_chart([Bar(label, (("open", n),)) for label, n in
                                      age_histogram(open_created(session), now=now).items()],
                                     title="Open items by age", css_class="age-chart", step=70),
-                daily=daily, recent_days=RECENT_DAYS, rate_recent=overall(daily[-RECENT_DAYS:]), rate_all=overall(daily),
-                status_words=status_words)
+                daily=daily, recent_days=RECENT_DAYS, rate_recent=overall(daily[-RECENT_DAYS:]), rate_all=overall(daily))

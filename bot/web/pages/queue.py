@@ -22,7 +22,7 @@ from bot.ledger.users import list_users
 from bot.model import named_ids
 from bot.review import actions
 from bot.review.proposal import parse_request, proposal_from
-from bot.review.queue_columns import amount_text, proposal_text, reason_label, status_words, used_up
+from bot.review.queue_columns import amount_text, proposal_text, used_up
 from bot.web.deps import WebUser, acting_user, current_user, db, get_app
 from bot.web.render import page
 from bot.web.security import require_csrf
@@ -73,8 +73,7 @@ def queue_view(request: Request, session: Session, user: WebUser, filters: Queue
     return page(request, "queue.html", user=user, now=now, filters=filters, page_rows=rows, counts=counts,
                 shown=shown_rows(session, rows.rows), admins=admins, note=note, error=error, status_code=status_code,
                 statuses=list(ITEM_STATUSES), ages=AGE_CHOICES, assigned_choices=ASSIGNED_CHOICES,
-                link=lambda **changes: queue_link(filters, **changes), paged=bool(after or before),
-                reason_label=reason_label, status_words=status_words)
+                link=lambda **changes: queue_link(filters, **changes), paged=bool(after or before))
 
 
 def shown_rows(session: Session, rows: list[QueueRow]) -> list[ShownRow]:

@@ -18,7 +18,6 @@ from bot.model import minor_unit
 from bot.review import queries
 from bot.review.item_view import mail_view
 from bot.review.proposal import parse_evidence
-from bot.review.queue_columns import reason_label, status_words
 from bot.review.replying import read_original, reasons_of
 from bot.review.undo import undo_allocation
 from bot.web.deps import WebUser, acting_user, current_user, db, get_app
@@ -49,7 +48,7 @@ def _show(request: Request, session: Session, user: WebUser, inbound_id: int, *,
                 undo_rows=allocation_rows(session, inbound_id=inbound_id),
                 review_item=queries.review_item_for(session, inbound_id=inbound_id), error=error,
                 done="The allocation is reversed." if done == "undone" else "", form=form or {},
-                back=f"/requests/{inbound_id}", reason_label=reason_label, status_words=status_words)
+                back=f"/requests/{inbound_id}")
 
 
 def page_after_refused_token(request: Request, session: Session, user: WebUser, inbound_id: int, *, error: str,
