@@ -109,6 +109,18 @@ def test_the_setting_allocbot_maildir_create_does_what_the_flag_does(cli):
     assert (cli.maildir / "new").is_dir()
 
 
+def while_running(process: subprocess.Popen, *, until, seconds: float = 60) -> None:
+    """Wait until `until()` holds, the process has ended, or the time is up (the caller asserts)."""
+    deadline = time.monotonic() + seconds
+    while not until() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def test_the_worker_refuses_a_missing_maildir_unless_asked_to_create_it(cli):
     refused = cli("worker")
     assert refused.returncode == 1
@@ -119,9 +131,7 @@ def test_the_worker_refuses_a_missing_maildir_unless_asked_to_create_it(cli):
                               env={**cli.env, "ALLOCBOT_POLL_SECONDS": "1"},
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while not (cli.maildir / "new").is_dir() and worker.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
+        while_running(worker, until=lambda: (cli.maildir / "new").is_dir())
         assert all((cli.maildir / part).is_dir() for part in ("cur", "new", "tmp")), worker.poll()
     finally:
         worker.terminate()
@@ -140,12 +150,7 @@ def test_the_web_ui_starts_without_creating_a_missing_maildir(cli):
     web = subprocess.Popen(allocbot_command() + ["web", "--port", str(port)], cwd=REPO, env=cli.env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while web.poll() is None and time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+        while_running(web, until=lambda: listening(port))
         assert web.poll() is None, web.communicate(timeout=10)[1]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as page:
             assert page.status == 200
