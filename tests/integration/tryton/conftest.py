@@ -17,11 +17,20 @@ from tests.integration.conftest import unavailable
 _numbers = itertools.count(1)
 
 
+# Tests that build a Tryton database of their own (in a process of their own) and never use the
+# session's base: `allocbot demo --billing tryton` from nothing, and the corpus on PostgreSQL.
+OWN_DATABASE = ("test_tryton_demo.py::", "test_tryton_corpus.py::test_sample_corpus_posted_to_tryton_exactly_once"
+                "_with_tryton_s_figures[postgresql]")
+
+
 def pytest_collection_modifyitems(items):
-    """One xdist worker builds the Tryton database once and runs every test of it."""
+    """One xdist worker builds the Tryton database once and runs every test of it. The tests
+    that build their own (a minute or more each, in subprocesses) are a group of their own, so
+    the other worker runs them meanwhile instead of their lengthening the `tryton` group's."""
     for item in items:
         if "integration/tryton/" in str(item.fspath):
-            item.add_marker(pytest.mark.xdist_group("tryton"))
+            own = any(part in item.nodeid for part in OWN_DATABASE)
+            item.add_marker(pytest.mark.xdist_group("tryton_own_database" if own else "tryton"))
 
 
 @pytest.fixture(scope="session")

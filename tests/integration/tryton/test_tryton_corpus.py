@@ -53,12 +53,14 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def corpus_tryton(request, tryton_url: TrytonURL, tmp_path: Path):
+def corpus_tryton(request, tmp_path: Path):
     """A Tryton database holding the sample corpus' ledger: on SQLite a copy of the session's
-    base with the ledger entered here; on PostgreSQL one built by a process of its own."""
+    base with the ledger entered here; on PostgreSQL one built by a process of its own (which
+    needs no session base: that test may run on a worker that never builds one)."""
     if not (CORPUS / "expected.jsonl").is_file():
         unavailable("the shared sample corpus is missing (../shared/corpus/sample)")
     if request.param == "sqlite":
+        tryton_url: TrytonURL = request.getfixturevalue("tryton_url")
         load_ledger(tryton_url, CORPUS / "ledger")
         yield f"tryton:///{tryton_url.database}?config={tryton_url.config}"
         return
