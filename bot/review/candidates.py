@@ -113,6 +113,31 @@ def invoice_candidates(request: Request, evidence: tuple[Evidence, ...], proposa
     return sorted(out, key=lambda c: (not c.chosen, not c.named))
 
 
+def proposal_misfits(candidates: Iterable[Candidate], *, account_id: str | None) -> tuple[str, ...]:
+    """Why the proposal can no longer be applied as it stands, one sentence per row it touches,
+    or nothing. The money may have moved since the bot proposed it (another item used the
+    payment, the invoice was paid): the page then says so instead of previewing negative
+    balances, and offers no Approve the server would refuse anyway."""
+    out = []
+    for c in candidates:
+        if not c.chosen:
+            continue
+        what = f"{'Payment' if c.kind == 'payment' else 'Invoice'} {c.key}"
+        if c.balance is None:
+            out.append(f"{what} is no longer in the ledger.")
+        elif account_id and c.account_id != account_id:
+            out.append(f"{what} is on another account ({c.account_id}).")
+        elif c.after is None:
+            out.append(f"{what} is in {c.balance.currency}; the proposal is in {c.proposed.currency}.")
+        elif c.balance.amount <= 0:
+            used = "has no unallocated money left" if c.kind == "payment" else "has nothing open any more"
+            out.append(f"{what} {used}; the proposal puts {c.proposed} on it.")
+        elif c.after.amount < 0:
+            left = "unallocated" if c.kind == "payment" else "open"
+            out.append(f"{what} has only {c.balance} {left}; the proposal puts {c.proposed} on it.")
+    return tuple(out)
+
+
 def request_currencies(proposal: tuple[Allocation, ...], payments: Iterable[PaymentRow], invoices: Iterable[InvoiceRow],
                        request: Request, *, account_id: str | None, account_currency: str | None) -> set[str]:
     """The currency the request moves money in: the proposal's, else that of the rows of the
@@ -128,4 +153,4 @@ def request_currencies(proposal: tuple[Allocation, ...], payments: Iterable[Paym
     return {account_currency} if account_currency else set()
 
 
-__all__ = ["Candidate", "invoice_candidates", "payment_candidates", "request_currencies"]
+__all__ = ["Candidate", "invoice_candidates", "payment_candidates", "proposal_misfits", "request_currencies"]

@@ -25,7 +25,8 @@ from bot.model import AccountRow, Evidence, InvoiceRow, PaymentRow, Request
 from bot.reading.mime import Attachment, decode_text, header
 from bot.review import queries
 from bot.review.billing_rows import AccountSlice, account_slice
-from bot.review.candidates import Candidate, invoice_candidates, payment_candidates, request_currencies
+from bot.review.candidates import (Candidate, invoice_candidates, payment_candidates, proposal_misfits,
+                                   request_currencies)
 from bot.review.proposal import Proposal, marked_text, named_ids, parse_evidence, parse_request, proposal_from, request_spans
 from bot.review.replying import Original, ask_content, no_reply_because, read_original, reply_locale, reply_text
 from bot.review.validate import MAX_LINES, EditLine
@@ -83,11 +84,27 @@ class ItemView:
     unallocated_count: int = 0
     postings: list[Posting] = field(default_factory=list)  # this request's, to the billing system
     waiting_since: datetime | None = None  # when the question to the partner went out, if one did
+    misfits: tuple[str, ...] = ()  # why the proposal no longer fits the ledger (candidates.proposal_misfits)
 
     @property
     def waiting(self) -> bool:
         """Waiting for the partner: the item is marked so, or its question is already in the outbox."""
         return self.active and (self.item.status == "waiting" or self.waiting_since is not None)
+
+    @property
+    def reasons_with_evidence(self) -> list[tuple[str, list[Evidence]]]:
+        """Each reason the item is held for with the evidence that gave it: the reason's guidance
+        line is shown once, with what the bot saw under it."""
+        return [(code, [e for e in self.evidence if e.reason and e.reason.value == code]) for code in self.reasons]
+
+    @property
+    def other_evidence(self) -> list[tuple[str, list[Evidence]]]:
+        """The rest of the evidence by rule, in the order the bot recorded it (a rule's line once)."""
+        groups: dict[str, list[Evidence]] = {}
+        for e in self.evidence:
+            if not (e.reason and e.reason.value in self.reasons):
+                groups.setdefault(e.rule, []).append(e)
+        return list(groups.items())
 
     @property
     def billing_status(self) -> str | None:
@@ -210,7 +227,7 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
         edit_rows=rows + [EditLine("", "", "")] * (MAX_LINES - len(rows)),
         hints=payment_hints(payment_rows, invoice_rows, invoice_pattern=app.settings.invoice_pattern),
         open_invoice_count=ledger.open_invoice_count, unallocated_count=ledger.unallocated_count,
-        waiting_since=asked_at,
+        waiting_since=asked_at, misfits=proposal_misfits([*payments, *invoices], account_id=inbound.account_id),
         postings=store.rows_by_inbound(session, table=Posting, inbound_ids=[inbound.id]).get(inbound.id, []),
     )
     view.payment_options, view.invoice_options = _options(payments, invoices, inbound.account_id)

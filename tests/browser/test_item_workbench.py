@@ -3,9 +3,7 @@ partner's text beside the reading on a wide screen and above it on a phone, the 
 the actions, locale amounts in the editor, a refused edit keeping what was typed (422, 409, and a
 form token renewed in another tab), "waiting for the partner" once the question went out, the
 question in the partner's language only, no editor when nothing is left, and the keys.
-
-The full-page screenshot of an item goes to var/test-artifacts/item.png (the README's copy is
-docs/screenshots/item.png)."""
+(The one-screen layout and its screenshot: test_item_one_screen.py.)"""
 from __future__ import annotations
 
 import re
@@ -17,13 +15,12 @@ from sqlmodel import Session, select
 from bot.ledger.tables import AuditEvent, ReviewItem
 from bot.review.guidance import reason_line
 from bot.web.app import CSP, TOKEN_EXPIRED
-from tests.browser.conftest import ADMIN, ARTIFACTS, VIEWER
+from tests.browser.conftest import ADMIN, VIEWER
 from tests.integration.conftest import ANN, OLA, TOM, request_mail
 
 pytestmark = pytest.mark.browser
 
 UNKNOWN_INVOICE = "Please allocate 100.00 USD of payment PY00000002 to invoice G000000777."
-SCREENSHOT = ARTIFACTS / "item.png"  # copied to docs/screenshots/ for the README by hand
 
 
 def queued(site, body: str = UNKNOWN_INVOICE, sender: str = ANN, **mail) -> ReviewItem:
@@ -58,7 +55,7 @@ def test_reasons_read_as_guidance_with_the_code_in_a_tooltip_and_spans_as_text(s
     page = browser_page
     open_item(site, page, item)
     guidance = page.locator("ul.guidance li[data-code=unknown_invoice]")
-    assert guidance.inner_text() == reason_line("unknown_invoice")
+    assert guidance.locator(".line").inner_text() == reason_line("unknown_invoice")
     assert guidance.get_attribute("title") == "reason code: unknown_invoice"
     main = page.inner_text("main")
     assert "characters" not in main and not re.search(r"\d+–\d+", main)
@@ -79,8 +76,6 @@ def test_the_text_sits_beside_the_reading_on_a_wide_screen_and_above_it_on_a_pho
     assert text["x"] + text["width"] <= reading["x"] and abs(text["y"] - reading["y"]) < 5
     assert result["y"] >= max(text["y"] + text["height"], reading["y"] + reading["height"]) - 1
     assert actions["y"] > result["y"]
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
     page.set_viewport_size({"width": 390, "height": 800})
     text, reading = page.locator(".partner-text").bounding_box(), page.locator(".reading-column").bounding_box()
     assert reading["y"] >= text["y"] + text["height"] - 1
@@ -194,6 +189,7 @@ def test_the_question_the_bot_sent_a_swedish_partner_reads_swedish_on_the_item_p
     item = queued(site, body, sender=OLA, sender_name="Ola Nordmann")  # an unknown invoice: the bot asked
     page = browser_page
     open_item(site, page, item)
+    page.locator("#conv > summary").click()  # the conversation is folded under the actions
     page.locator(".conversation .entry.reply summary").first.click()
     question = page.inner_text(".conversation .entry.reply pre.mail")
     assert "G000000555" in question and "Hej Ola Nordmann" in question

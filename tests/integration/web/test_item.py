@@ -53,8 +53,8 @@ def test_the_item_page_shows_mail_reading_candidates_billing_view_and_conversati
     # the original mail: headers and text
     assert "Allocation please" in text and ANN in text and BOT_ADDRESS in text
     assert "Also allocate payment PY00000002 to invoice G000000077." in text
-    # what was read, with the span it came from
-    assert re.search(r"Invoice G000000001, read from <mark[^>]*>G000000001</mark>", text)
+    # what was read (the span it came from is highlighted in the partner's text)
+    assert "<li>Invoice G000000001</li>" in text and "<mark>G000000001</mark>" in text
     assert "<mark>G000000077</mark>" in text
     assert "invoice G000000077 is not in the ledger" in text  # the evidence
     # candidates: the proposal, named rows, unnamed rows with why

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.model import Allocation, Amount, Evidence, Instruction, InvoiceLine, Money, Reason, Request, Span
-from bot.review.candidates import invoice_candidates, payment_candidates, request_currencies
+from bot.review.candidates import invoice_candidates, payment_candidates, proposal_misfits, request_currencies
 from tests.unit.review.test_validate import inv, pay
 
 
@@ -69,3 +69,43 @@ def test_the_request_currency():
     assert request_currencies((), rows_p, rows_i, req, account_id="A1", account_currency="USD") == {"USD"}  # A2's rows do not count
     assert request_currencies((), rows_p, rows_i, req, account_id="A2", account_currency="SEK") == {"SEK"}
     assert request_currencies((), [], [], req, account_id=None, account_currency=None) == set()
+
+
+def usd(amount: str) -> Money:
+    return Money(Decimal(amount), "USD")
+
+
+def misfits(proposal, payments, invoices, account_id="A1"):
+    text = " ".join(a.payment_id + " " + a.invoice_number for a in proposal)
+    req = request(text)
+    kwargs = {"account_id": account_id, "currencies": {"USD"}}
+    rows = [*payment_candidates(req, (), proposal, payments=payments, **kwargs),
+            *invoice_candidates(req, (), proposal, invoices=invoices, **kwargs)]
+    return proposal_misfits(rows, account_id=account_id)
+
+
+def test_a_proposal_that_still_fits_has_no_misfits():
+    proposal = (Allocation("PY1", "G1", usd("60")), Allocation("PY1", "G2", usd("40")))
+    assert misfits(proposal, [pay("PY1", "100.00")], [inv("G1", "60.00"), inv("G2", "80.00")]) == ()
+
+
+def test_money_that_moved_since_the_proposal_is_said_in_words_never_as_a_negative_balance():
+    used_up = misfits((Allocation("PY1", "G1", usd("100")),), [pay("PY1", "100.00", left="0")], [inv("G1", "100.00")])
+    assert used_up == ("Payment PY1 has no unallocated money left; the proposal puts 100.00 USD on it.",)
+    # two rows on one payment: their total counts, not each alone
+    short = misfits((Allocation("PY1", "G1", usd("60")), Allocation("PY1", "G2", usd("40"))),
+                    [pay("PY1", "100.00", left="50.00")], [inv("G1", "60.00"), inv("G2", "80.00")])
+    assert short == ("Payment PY1 has only 50.00 USD unallocated; the proposal puts 100.00 USD on it.",)
+    paid = misfits((Allocation("PY1", "G1", usd("100")),), [pay("PY1", "100.00")], [inv("G1", "100.00", open_="0")])
+    assert paid == ("Invoice G1 has nothing open any more; the proposal puts 100.00 USD on it.",)
+    gone = misfits((Allocation("PY7", "G1", usd("100")),), [], [inv("G1", "100.00")])
+    assert gone == ("Payment PY7 is no longer in the ledger.",)
+    for line_ in (*used_up, *short, *paid, *gone):
+        assert "-" not in line_.replace("no longer", "")
+
+
+def test_a_row_on_another_account_or_in_another_currency_no_longer_fits():
+    moved = misfits((Allocation("PY1", "G1", usd("100")),), [pay("PY1", "100.00", "A2")], [inv("G1", "100.00")])
+    assert moved == ("Payment PY1 is on another account (A2).",)
+    eur = misfits((Allocation("PY1", "G1", usd("100")),), [pay("PY1", "100.00")], [inv("G1", "100.00", currency="EUR")])
+    assert eur == ("Invoice G1 is in EUR; the proposal is in USD.",)
