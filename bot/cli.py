@@ -8,15 +8,15 @@ import sys
 from pathlib import Path
 
 import typer
-from sqlmodel import Session
 
+# Only typer, rich and the light cli_* modules at import time: sqlmodel/sqlalchemy/alembic, the
+# settings (pydantic) and the mailbox adapters are imported by the commands that use them, so
+# `--version`, `--help` and a mistyped command answer at once (tests/bench/cli_startup.py).
 from bot.cli_payments import payments_cli
 from bot.cli_postings import allocations_cli, postings_cli
 from bot.cli_support import build_app, console, err, maildir_unless_missing
 from bot.cli_users import users_cli
 from bot.cli_help import allocbot_version, plain_flags
-from bot.intake.mailbox import MailboxError
-from bot.settings import SettingsError, load_settings
 
 app = typer.Typer(help="allocbot: applies payment allocation requests from a mailbox.", no_args_is_help=True, add_completion=False)
 ledger_cli = typer.Typer(help="The known invoices and payments.", no_args_is_help=True)
@@ -48,6 +48,8 @@ def ledger_import(directory: Path = typer.Argument(..., help="Folder with accoun
                                                              "payments.csv, and optionally allocations.csv")) -> None:
     """Load the billing system's CSV exports and reconcile them with allocbot's postings (a bad
     file is refused whole; allocated money never becomes allocatable again)."""
+    from sqlmodel import Session
+
     from bot.ledger.importer import LedgerImportError, export_files, import_ledger, ledger_has_accounts
 
     application = build_app()
@@ -108,6 +110,8 @@ def ledger_sync(full: bool = typer.Option(False, "--full", help="Read everything
 @billing_cli.command("show")
 def billing_show(account: str) -> None:
     """Print the account's open invoices, unallocated payments and recent allocations."""
+    from sqlmodel import Session
+
     from bot.ledger.billing_print import print_billing_view
 
     application = build_app()
@@ -127,6 +131,7 @@ def run(once: bool = typer.Option(False, "--once", help="Run one cycle (fetch, d
     """One scheduled cycle: store new mail, decide every stored message, send the outbox.
     Progress goes to stderr: a bar on a terminal, else a line every ALLOCBOT_PROGRESS_EVERY messages."""
     from bot.cli_progress import cycle_progress
+    from bot.intake.mailbox import MailboxError
     from bot.service import run_cycle
 
     if not once:
@@ -203,6 +208,8 @@ def web(host: str = "127.0.0.1", port: int = 8000) -> None:
 @requests_cli.command("export")
 def requests_export(format: str = typer.Option("jsonl", "--format", help="Only jsonl for now.")) -> None:
     """One JSON object per stored message: outcome, reasons, allocations and replies."""
+    from sqlmodel import Session
+
     from bot.ledger.export import export_requests
 
     if format != "jsonl":
@@ -245,6 +252,7 @@ def backup(file: Path = typer.Argument(..., help="Where the copy goes; written b
     from rich.markup import escape
 
     from bot.ledger.backup import BackupError, backup_database
+    from bot.settings import SettingsError, load_settings
 
     try:
         settings = load_settings()
@@ -268,6 +276,7 @@ def demo(reset: bool = typer.Option(False, "--reset", help="Start over: delete t
         err.print(f"[red]--billing is builtin or tryton, not {billing!r}[/red]")
         raise typer.Exit(2)
     from bot.demo import run_demo
+    from bot.settings import SettingsError, load_settings
 
     try:
         settings = load_settings()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from sqlmodel import Session
 
 from bot.cli_support import build_app, console, err
 
@@ -20,6 +19,7 @@ def payments_import(file: Path = typer.Argument(..., help="A camt.053, camt.054 
     """Add each booked credit of a bank statement as an unallocated payment. Idempotent; a bad
     file is refused whole (exit 3); credits whose account is not certain are listed, not imported."""
     from rich.markup import escape
+    from sqlmodel import Session
 
     from bot.ledger.payments_import import import_payments
     from bot.statements.model import FORMATS, StatementError

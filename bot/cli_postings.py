@@ -7,18 +7,16 @@ import sys
 
 import typer
 from rich.markup import escape
-from rich.table import Table
-from sqlmodel import Session
 
 from bot.cli_support import build_app, console, err
-from bot.model import minor_unit
-from bot.posting.states import State
 
 postings_cli = typer.Typer(help="Postings to the billing system of record.", no_args_is_help=True)
 allocations_cli = typer.Typer(help="Allocations: reverse one.", no_args_is_help=True)
 
 
 def posting_record(p) -> dict:
+    from bot.model import minor_unit
+
     return {"key": p.key, "kind": p.kind, "state": p.state, "account_id": p.account_id, "payment_id": p.payment_id,
             "invoice_number": p.invoice_number, "amount": str(p.amount_minor * minor_unit(p.currency)),
             "currency": p.currency, "message_id": p.message_id, "inbound_id": p.inbound_id,
@@ -34,7 +32,11 @@ def postings_list(state: str | None = typer.Option(None, "--state", help="pendin
                   format: str = typer.Option("table", "--format", help="table or jsonl"),
                   limit: int = typer.Option(1000, "--limit", min=1)) -> None:
     """The postings, newest first, with their state."""
+    from rich.table import Table
+    from sqlmodel import Session
+
     from bot.ledger.postings import listing
+    from bot.posting.states import State
 
     if state is not None and state not in State._value2member_map_:
         err.print(f"--state must be one of: {', '.join(s.value for s in State)}")
@@ -62,7 +64,10 @@ def postings_list(state: str | None = typer.Option(None, "--state", help="pendin
 @postings_cli.command("retry")
 def postings_retry(key: str) -> None:
     """Send a waiting posting again at the next cycle, without waiting for its backoff."""
+    from sqlmodel import Session
+
     from bot.ledger.postings import requeue
+    from bot.posting.states import State
 
     application = build_app()
     with Session(application.engine) as session:
@@ -83,6 +88,8 @@ def allocations_reverse(allocation_id: int = typer.Argument(..., help="The alloc
                         by: str = typer.Option("operator", "--by", help="Who reverses it, for the audit")) -> None:
     """Undo an allocation: posted to the billing system as a `reverse` posting; its money comes
     back when the billing system shows the reversal (at once with the builtin one)."""
+    from sqlmodel import Session
+
     from bot.ledger.reversals import ReversalError, reverse_allocation
 
     application = build_app()

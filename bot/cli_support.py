@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from bot.bootstrap import App, bootstrap
-from bot.intake.mailbox import AbsentMailbox, Mailbox, missing_maildir
-from bot.settings import Settings, SettingsError, load_settings
+if TYPE_CHECKING:  # the annotations only: each is imported where it is used, so `import bot.cli` stays light
+    from bot.bootstrap import App
+    from bot.intake.mailbox import Mailbox
+    from bot.settings import Settings
 
 # Off a terminal (a pipe, a file) rich would wrap at 80 columns and break ids across lines:
 # there a line is as long as it needs to be.
@@ -47,6 +49,9 @@ def build_app(*, mailbox: Callable[[Settings], Mailbox | None] | None = None, **
     adapter creates its folders, and only `run`/`worker`, when asked, may do that."""
     from sqlalchemy.exc import DBAPIError
 
+    from bot.bootstrap import bootstrap
+    from bot.settings import SettingsError, load_settings
+
     try:
         settings = load_settings(**overrides)
     except SettingsError as exc:
@@ -65,6 +70,8 @@ def build_app(*, mailbox: Callable[[Settings], Mailbox | None] | None = None, **
 def absent_maildir(settings: Settings) -> Mailbox | None:
     """A `maildir:PATH` that is not there stands absent (reported, never created); else None,
     the configured mailbox."""
+    from bot.intake.mailbox import AbsentMailbox, missing_maildir
+
     return AbsentMailbox(path) if (path := missing_maildir(settings.mailbox)) else None
 
 
@@ -73,6 +80,8 @@ def maildir_unless_missing(create: bool) -> Callable[[Settings], Mailbox | None]
     unless `--create-mailbox` or ALLOCBOT_MAILDIR_CREATE asks for it to be made (a misspelt path
     would otherwise become a new, empty mailbox that is read for ever)."""
     def refuse_missing(settings: Settings) -> Mailbox | None:
+        from bot.intake.mailbox import missing_maildir
+
         if (path := missing_maildir(settings.mailbox)) and not (create or settings.maildir_create):
             err.print(f"mailbox maildir:{path} does not exist (or lacks cur/new/tmp); check ALLOCBOT_MAILBOX, "
                       "or pass --create-mailbox (ALLOCBOT_MAILDIR_CREATE=true) to create it",

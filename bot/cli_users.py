@@ -5,12 +5,15 @@ not a user's is an error (exit 1) that changes nothing."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from sqlmodel import Session
 
 from bot.cli_support import build_app, console, err
+
+if TYPE_CHECKING:  # an annotation only: the commands import it, so `import bot.cli` stays light
+    from sqlmodel import Session
 
 users_cli = typer.Typer(help="Who may sign in to the web UI.", no_args_is_help=True)
 
@@ -53,6 +56,8 @@ def users_add(email: str, role: str = typer.Option(..., "--role", help="billing_
               password_stdin: bool = PASSWORD_STDIN) -> None:
     """Create a web UI user with an argon2-hashed password (asked for twice, not echoed, on a terminal;
     else read from standard input)."""
+    from sqlmodel import Session
+
     from bot.ledger.users import UserError, add_user, hasher_for
 
     application = build_app()
@@ -70,6 +75,8 @@ def users_add(email: str, role: str = typer.Option(..., "--role", help="billing_
 @users_cli.command("list")
 def users_list() -> None:
     """The web UI's users, one a line, tab-separated: e-mail, role, active or disabled, locked or not."""
+    from sqlmodel import Session
+
     from bot.ledger.signin_limits import account_locked_until
     from bot.ledger.signin_rules import clock_time
     from bot.ledger.users import list_users
@@ -88,6 +95,8 @@ def users_list() -> None:
 @users_cli.command("unlock")
 def users_unlock(email: str, by: str = BY) -> None:
     """Let a user locked out by failed sign-ins try again now: the failures so far stop counting."""
+    from sqlmodel import Session
+
     from bot.ledger.signin_limits import record_unlock
 
     application = build_app()
@@ -111,6 +120,8 @@ def users_enable(email: str, by: str = BY) -> None:
 
 
 def _set_active(email: str, *, by: str, active: bool) -> None:
+    from sqlmodel import Session
+
     from bot.ledger import journal
     from bot.ledger.users import set_active
 
@@ -129,6 +140,8 @@ def _set_active(email: str, *, by: str, active: bool) -> None:
 def users_set_password(email: str, password_stdin: bool = PASSWORD_STDIN, by: str = BY) -> None:
     """Give a user a new password (asked twice on a terminal, else read from standard input): ends
     their sessions, unlocks."""
+    from sqlmodel import Session
+
     from bot.ledger import journal
     from bot.ledger.signin_limits import record_unlock
     from bot.ledger.users import UserError, hasher_for, set_password
