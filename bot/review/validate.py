@@ -56,7 +56,12 @@ def lines_from_form(form: Mapping[str, str], *, count: int = MAX_LINES) -> list[
     return out
 
 
-def _decimal_symbol(locale: str | None) -> str | None:
+def decimal_mark(locale: str | None) -> str | None:
+    """The locale's decimal mark ("." for en, "," for sv-SE), or None for no or an unknown locale.
+
+    The one reading of a lone mark before three digits ("1,234"): read_amount decides with it and
+    the item page hands it to its editor script, so the running total agrees with the server.
+    """
     try:
         return get_decimal_symbol(Locale.parse(locale.replace("-", "_"))) if locale else None
     except (UnknownLocaleError, ValueError, TypeError):
@@ -78,11 +83,11 @@ def read_amount(text: str, *, locale: str | None = None) -> Decimal:
         raise AmountError(f"{text.strip()} is not an amount; write it like 1234.56")
     marks = [c for c in compact if c in ".,"]
     if len(set(marks)) == 2:
-        decimal_mark = compact[max(compact.rfind("."), compact.rfind(","))]
-        whole, _, frac = compact.rpartition(decimal_mark)
-        if marks.count(decimal_mark) != 1 or not _GROUPED.fullmatch(whole):
+        last_mark = compact[max(compact.rfind("."), compact.rfind(","))]
+        whole, _, frac = compact.rpartition(last_mark)
+        if marks.count(last_mark) != 1 or not _GROUPED.fullmatch(whole):
             raise AmountError(f"{text.strip()} is not an amount; write it like 1234.56")
-        return Decimal(whole.replace("." if decimal_mark == "," else ",", "") + "." + frac)
+        return Decimal(whole.replace("." if last_mark == "," else ",", "") + "." + frac)
     if not marks:
         return Decimal(compact)
     mark = marks[0]
@@ -92,7 +97,7 @@ def read_amount(text: str, *, locale: str | None = None) -> Decimal:
         return Decimal(compact.replace(mark, ""))
     whole, _, frac = compact.partition(mark)
     if len(frac) == 3 and len(whole) <= 3 and whole != "0":
-        symbol = _decimal_symbol(locale)
+        symbol = decimal_mark(locale)
         if symbol is None:
             raise AmountError(f"{text.strip()} is ambiguous (a thousand, or a fraction?); "
                               f"write it without the mark ({whole}{frac}) or with two decimals")
@@ -119,18 +124,32 @@ def normalised_lines(lines: Iterable[EditLine], *, locale: str | None) -> list[E
     return out
 
 
+def _half_filled(n: int, line: EditLine) -> str | None:
+    """What a row lacks when only part of payment and invoice was chosen: a clerk who picked a
+    payment and no invoice is told so, not that an invoice "(none)" is missing from the ledger."""
+    if line.payment_id and not line.invoice_number:
+        return f"row {n} has a payment but no invoice"
+    if line.invoice_number and not line.payment_id:
+        return f"row {n} has an invoice but no payment"
+    if not line.payment_id and not line.invoice_number:  # wholly blank rows never get here
+        return f"row {n} has an amount but no payment or invoice"
+    return None
+
+
 def _line_problems(n: int, line: EditLine, payment: PaymentRow | None, invoice: InvoiceRow | None,
                    account_id: str | None) -> tuple[Money | None, list[str]]:
-    problems = []
-    if not line.payment_id or payment is None:
-        problems.append(f"row {n}: payment {line.payment_id or '(none)'} is not in the ledger")
-    if not line.invoice_number or invoice is None:
-        problems.append(f"row {n}: invoice {line.invoice_number or '(none)'} is not in the ledger")
+    half = _half_filled(n, line)
+    problems = [half] if half else []
+    if line.payment_id and payment is None:
+        problems.append(f"row {n}: payment {line.payment_id} is not in the ledger")
+    if line.invoice_number and invoice is None:
+        problems.append(f"row {n}: invoice {line.invoice_number} is not in the ledger")
     try:
         value: Decimal | None = read_amount(line.amount)
     except (AmountError, InvalidOperation) as error:
         value = None
-        problems.append(f"row {n}: {error if line.amount else 'the amount is missing'}")
+        if line.amount or not half:  # a half-filled row is told what it lacks first
+            problems.append(f"row {n}: {error if line.amount else 'the amount is missing'}")
     if problems:
         return None, problems
     assert payment is not None and invoice is not None and value is not None
@@ -206,5 +225,5 @@ def _over_allocation(merged: Mapping[tuple[str, str], Money], payments: Mapping[
     return problems
 
 
-__all__ = ["MAX_LINES", "AmountError", "Checked", "EditLine", "check_allocations", "lines_from_form",
-           "normalised_lines", "parse_amount", "read_amount"]
+__all__ = ["MAX_LINES", "AmountError", "Checked", "EditLine", "check_allocations", "decimal_mark",
+           "lines_from_form", "normalised_lines", "parse_amount", "read_amount"]

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from bot.bootstrap import TEMPLATES
 from bot.review.guidance import operator_language, reason_label, reason_line, rule_line
 from bot.review.queue_columns import status_words
+from bot.review.validate import decimal_mark
 from bot.web.deps import WebUser
 from bot.web.security import csrf_token
 
@@ -61,7 +62,8 @@ def when(moment: datetime | None) -> str:
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(WEB_TEMPLATES))
     env = templates.env
-    env.filters.update(ago=ago, age_class=age_class, minor=minor_to_text, money=money_text, when=when)
+    env.filters.update(ago=ago, age_class=age_class, minor=minor_to_text, money=money_text, when=when,
+                       decimal_mark=decimal_mark)  # the editor script reads "1,234" as the server does
     env.globals.update(static_version="1", reason_label=reason_label, status_words=status_words)
     return templates
 

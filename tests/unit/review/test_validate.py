@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bot.model import Allocation, InvoiceRow, Money, PaymentRow
-from bot.review.validate import EditLine, check_allocations, lines_from_form, parse_amount
+from bot.review.validate import EditLine, check_allocations, decimal_mark, lines_from_form, parse_amount
 
 
 def pay(pid: str, amount: str, account: str = "A1", currency: str = "USD", left: str | None = None) -> PaymentRow:
@@ -54,7 +54,6 @@ def test_rows_for_the_same_payment_and_invoice_are_added_together():
     ((("PY1", "G1", "-5"),), "-5 is not an amount"),
     ((("PY1", "G1", "1.2.3"),), "1.2.3 is not an amount"),
     ((("PYX", "G1", "1"),), "payment PYX is not in the ledger"),
-    ((("PY1", "", "1"),), "invoice (none) is not in the ledger"),
     ((), "choose at least one"),
 ])
 def test_edits_the_ledger_checks_refuse(rows, problem):
@@ -87,3 +86,36 @@ def test_amounts_are_read_strictly():
 def test_form_rows_skip_what_was_left_empty():
     form = {"payment_1": "PY1", "invoice_1": "G1", "amount_1": " 5 ", "payment_3": "", "amount_4": "7"}
     assert lines_from_form(form) == [EditLine("PY1", "G1", "5"), EditLine("", "", "7")]
+
+
+@pytest.mark.parametrize("row, problem", [
+    (("PY1", "", "1"), "row 2 has a payment but no invoice"),
+    (("PY1", "", ""), "row 2 has a payment but no invoice"),
+    (("", "G1", "1"), "row 2 has an invoice but no payment"),
+    (("", "", "1"), "row 2 has an amount but no payment or invoice"),
+])
+def test_a_half_filled_row_is_told_what_it_lacks(row, problem):
+    result = check(("PY2", "G1", "10"), row)
+    assert not result.ok and result.problems == (problem,)
+
+
+def test_a_half_filled_row_still_names_an_unknown_id_and_an_unreadable_amount():
+    result = check(("PYX", "", "1.2.3"))
+    assert result.problems == ("row 1 has a payment but no invoice", "row 1: payment PYX is not in the ledger",
+                               "row 1: 1.2.3 is not an amount; write it like 1234.56")
+
+
+def test_a_wholly_blank_row_is_ignored():
+    form = {"payment_1": "PY1", "invoice_1": "G1", "amount_1": "10",
+            "payment_2": " ", "invoice_2": "", "amount_2": ""}
+    assert check(*(tuple(vars(line).values()) for line in lines_from_form(form))).ok
+
+
+@pytest.mark.parametrize("locale, mark", [("en", "."), ("sv-SE", ","), ("de_DE", ","), (None, None), ("", None),
+                                          ("xx-nope", None)])
+def test_the_decimal_mark_the_editor_is_handed_is_the_one_amounts_are_read_by(locale, mark):
+    assert decimal_mark(locale) == mark
+    if mark:  # "1,234" is a fraction where "," is the decimal mark, else a thousand
+        assert parse_amount("1,234", locale=locale) == (Decimal("1.234") if mark == "," else Decimal("1234"))
+    else:
+        assert parse_amount("1,234", locale=locale) is None
