@@ -138,6 +138,21 @@ def proposal_misfits(candidates: Iterable[Candidate], *, account_id: str | None)
     return tuple(out)
 
 
+def rows_from_reading(request: Request, *, payments: set[str], invoices: set[str]) -> list[tuple[str, str, str]]:
+    """(payment, invoice, amount) rows for the editor from what the bot read, when it proposed
+    nothing: each invoice line of an instruction naming exactly one payment, both still open on
+    the account (`payments`, `invoices`). The clerk checks and applies them instead of retyping
+    what was read correctly; the server checks every row again."""
+    rows = []
+    for ins in request.instructions:
+        if len(ins.payment_ids) != 1 or ins.payment_ids[0] not in payments:
+            continue
+        for line in ins.lines:
+            if line.invoice_number in invoices:
+                rows.append((ins.payment_ids[0], line.invoice_number, str(line.amount.value) if line.amount else ""))
+    return list(dict.fromkeys(rows))
+
+
 def request_currencies(proposal: tuple[Allocation, ...], payments: Iterable[PaymentRow], invoices: Iterable[InvoiceRow],
                        request: Request, *, account_id: str | None, account_currency: str | None) -> set[str]:
     """The currency the request moves money in: the proposal's, else that of the rows of the
@@ -153,4 +168,5 @@ def request_currencies(proposal: tuple[Allocation, ...], payments: Iterable[Paym
     return {account_currency} if account_currency else set()
 
 
-__all__ = ["Candidate", "invoice_candidates", "payment_candidates", "proposal_misfits", "request_currencies"]
+__all__ = ["Candidate", "invoice_candidates", "payment_candidates", "proposal_misfits", "request_currencies",
+           "rows_from_reading"]

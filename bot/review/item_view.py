@@ -9,10 +9,8 @@ sanitises it (bot/web/safe_html.py) before it goes anywhere near a page.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -26,9 +24,10 @@ from bot.reading.mime import Attachment, decode_text, header
 from bot.review import queries
 from bot.review.billing_rows import AccountSlice, account_slice
 from bot.review.candidates import (Candidate, invoice_candidates, payment_candidates, proposal_misfits,
-                                   request_currencies)
+                                   request_currencies, rows_from_reading)
 from bot.review.proposal import Proposal, marked_text, named_ids, parse_evidence, parse_request, proposal_from, request_spans
-from bot.review.replying import Original, ask_content, no_reply_because, read_original, reply_locale, reply_text
+from bot.review.replying import Original, ask_content, no_reply_because, read_original, reply_locale
+from bot.review.timeline import Entry, timeline
 from bot.review.validate import MAX_LINES, EditLine
 
 HEADERS = ("From", "To", "Cc", "Reply-To", "Date", "Subject", "Message-ID")
@@ -42,18 +41,6 @@ class MailView:
     html: str | None  # unsanitised: only ever shown through safe_html.sanitise
     attachments: list[tuple[int, Attachment]]  # numbered from 1, as the download URL counts
     readable: bool
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the conversation: the mail, a reply, or an audit event."""
-
-    at: datetime | None
-    kind: str  # received | reply | event
-    title: str
-    who: str
-    summary: str = ""
-    body: str = ""
 
 
 @dataclass
@@ -72,7 +59,7 @@ class ItemView:
     open_invoices: list[InvoiceRow]
     unallocated: list[PaymentRow]
     recent_allocations: list[AllocationTable]
-    timeline: list[Entry]
+    timeline: list[Entry]  # bot/review/timeline.py
     no_reply: str | None
     ask_text: str
     seen: int
@@ -115,6 +102,17 @@ class ItemView:
         return self.item.status in queries.ACTIVE
 
     @property
+    def approvable(self) -> bool:
+        """Approve is offered: an open item whose proposal still fits the ledger."""
+        return self.active and bool(self.proposal.allocations) and not self.misfits
+
+    @property
+    def editable(self) -> bool:
+        """The editor is offered: the account has a payment with money left and an open invoice
+        (or more of them than the page lists)."""
+        return bool(self.payment_options and self.invoice_options) or self.more_payments or self.more_invoices
+
+    @property
     def more_invoices(self) -> bool:
         """The account has open invoices the page does not list (the billing view has them all)."""
         return self.open_invoice_count > len(self.open_invoices)
@@ -141,48 +139,24 @@ def mail_view(original: Original) -> MailView:
                     html=html, attachments=list(enumerate(original.mail.attachments, start=1)), readable=original.readable)
 
 
-def _summary(action: str, detail: dict[str, Any]) -> str:
-    allocations = detail.get("allocations") or []
-    parts = []
-    for a in allocations if isinstance(allocations, list) else ():
-        if isinstance(a, dict) and isinstance(a.get("amount"), dict):  # the bot's: {amount: {amount, currency}}
-            parts.append(f"{a.get('payment_id')} → {a.get('invoice_number')}: {a['amount'].get('amount')} {a['amount'].get('currency')}")
-        elif isinstance(a, dict):
-            parts.append(f"{a.get('payment_id')} → {a.get('invoice_number')}: {a.get('amount')} {a.get('currency')}")
-    words = [", ".join(parts)] if parts else []
-    for key in ("reasons",):
-        if detail.get(key) and action in ("needs_info", "review", "applied"):
-            words.append("reasons: " + ", ".join(map(str, detail[key])))
-    for key in ("reason", "note", "no_reply", "error"):
-        if detail.get(key):
-            words.append(f"{key.replace('_', ' ')}: {detail[key]}")
-    return "; ".join(words)
-
-
-def _timeline(session: Session, inbound: InboundMessage) -> list[Entry]:
-    entries = [Entry(inbound.received_at, "received", "Request received", inbound.from_addr, inbound.subject)]
-    for reply in queries.replies_for(session, inbound_id=inbound.id):
-        sent = f"sent {reply.sent_at:%Y-%m-%d %H:%M UTC}" if reply.sent_at else reply.status
-        entries.append(Entry(reply.created_at, "reply", f"Reply: {reply.kind}", reply.to_addr,
-                             f"{sent}; {reply.last_error}" if reply.last_error else sent, reply_text(reply.raw)))
-    for event in queries.audit_events(session, inbound_id=inbound.id):
-        try:
-            detail = json.loads(event.detail or "{}")
-        except ValueError:
-            detail = {}
-        detail = detail if isinstance(detail, dict) else {}
-        entries.append(Entry(event.at, "event", event.action.replace("_", " "), event.actor, _summary(event.action, detail),
-                             json.dumps(detail, indent=2, ensure_ascii=False, sort_keys=True)))
-    order = {"received": 0, "event": 1, "reply": 2}
-    return sorted(entries, key=lambda e: (e.at is None, e.at.replace(tzinfo=None) if e.at else datetime.min, order[e.kind]))
-
-
 def _options(payments: list[Candidate], invoices: list[Candidate], account_id: str | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     def usable(c: Candidate) -> bool:
         return c.balance is not None and c.balance.amount > 0 and (account_id is None or c.account_id == account_id)
     pay = [(c.key, f"{c.key} — {c.balance} unallocated ({c.day})") for c in payments if usable(c)]
     inv = [(c.key, f"{c.key} — {c.balance} open (due {c.day})") for c in invoices if usable(c)]
     return pay, inv
+
+
+def _edit_rows(proposal: Proposal, request: Request, *, misfits: tuple[str, ...], payments: set[str],
+               invoices: set[str]) -> list[EditLine]:
+    """The editor's first rows: the proposal (of one that no longer fits, the rows whose payment
+    and invoice are still open), else what was read; blank rows to MAX_LINES after them."""
+    rows = [EditLine(a.payment_id, a.invoice_number, str(a.amount.amount)) for a in proposal.allocations
+            if not misfits or (a.payment_id in payments and a.invoice_number in invoices)]
+    if not proposal.allocations:  # the editor starts from what was read
+        rows = [EditLine(*row) for row in rows_from_reading(request, payments=payments, invoices=invoices)]
+    rows = rows[:MAX_LINES]
+    return rows + [EditLine("", "", "")] * (MAX_LINES - len(rows))
 
 
 def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
@@ -216,22 +190,23 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
         locale = reply_locale(session, app, account_id=inbound.account_id, sender=original.sender)
         ask_text = ask_content(app, locale=locale, original=original, inbound=inbound, evidence=evidence,
                                case_ref=item.case_ref).body
-    rows = [EditLine(a.payment_id, a.invoice_number, str(a.amount.amount)) for a in proposal.allocations][:MAX_LINES]
-    view = ItemView(
+    payment_options, invoice_options = _options(payments, invoices, inbound.account_id)
+    misfits = proposal_misfits([*payments, *invoices], account_id=inbound.account_id)
+    rows = _edit_rows(proposal, request, misfits=misfits, payments={k for k, _ in payment_options},
+                      invoices={k for k, _ in invoice_options})
+    return ItemView(
         item=item, inbound=inbound, mail=mail_view(original), request=request,
         segments=marked_text(request.text, request_spans(request, evidence)), evidence=evidence, proposal=proposal,
         reasons=tuple(r for r in (inbound.reasons or "").split(",") if r), payments=payments, invoices=invoices,
         account=account, open_invoices=ledger.open_invoices, unallocated=ledger.unallocated, recent_allocations=ledger.recent,
-        timeline=_timeline(session, inbound), no_reply=no_reply, ask_text=ask_text,
+        timeline=timeline(session, inbound), no_reply=no_reply, ask_text=ask_text,
         seen=queries.last_event_id(session, inbound_id=inbound.id),
-        edit_rows=rows + [EditLine("", "", "")] * (MAX_LINES - len(rows)),
+        edit_rows=rows,
         hints=payment_hints(payment_rows, invoice_rows, invoice_pattern=app.settings.invoice_pattern),
         open_invoice_count=ledger.open_invoice_count, unallocated_count=ledger.unallocated_count,
-        waiting_since=asked_at, misfits=proposal_misfits([*payments, *invoices], account_id=inbound.account_id),
+        waiting_since=asked_at, misfits=misfits, payment_options=payment_options, invoice_options=invoice_options,
         postings=store.rows_by_inbound(session, table=Posting, inbound_ids=[inbound.id]).get(inbound.id, []),
     )
-    view.payment_options, view.invoice_options = _options(payments, invoices, inbound.account_id)
-    return view
 
 
 def attachment(session: Session, app: App, *, item_id: int, n: int) -> Attachment | None:
@@ -244,4 +219,4 @@ def attachment(session: Session, app: App, *, item_id: int, n: int) -> Attachmen
     return attachments[n - 1] if n <= len(attachments) else None
 
 
-__all__ = ["Entry", "ItemView", "MailView", "attachment", "item_view", "mail_view"]
+__all__ = ["ItemView", "MailView", "attachment", "item_view", "mail_view"]

@@ -151,10 +151,26 @@ def proposal_from(events: Iterable[AuditLike]) -> Proposal:
                     allocations=parse_allocations(detail.get("allocations")), case_ref=detail.get("case_ref") or None)
 
 
+def _payment_spans(text: str, ins: Instruction) -> list[Span]:
+    """Where the instruction's payment ids stand in the text. The reader keeps the ids, not
+    their spans; an id is found as written within the instruction's own span (one written
+    another way, "py-0000 0001", is not marked rather than marked in the wrong place)."""
+    found = []
+    start, end = max(ins.span.start, 0), min(ins.span.end, len(text))
+    for payment_id in ins.payment_ids:
+        at = text.find(payment_id, start, end)
+        while at >= 0:
+            found.append(Span(at, at + len(payment_id), payment_id))
+            at = text.find(payment_id, at + len(payment_id), end)
+    return found
+
+
 def request_spans(request: Request, evidence: Iterable[Evidence] = ()) -> list[Span]:
-    """Every span something was read from: invoice numbers, amounts, malformed ids, evidence."""
+    """Every span something was read from: payment ids, invoice numbers, amounts, malformed ids,
+    evidence."""
     spans: list[Span] = []
     for ins in request.instructions:
+        spans.extend(_payment_spans(request.text, ins))
         spans.extend(line.span for line in ins.lines)
         spans.extend(line.amount.span for line in ins.lines if line.amount)
         if ins.payment_amount:

@@ -75,7 +75,7 @@ def test_a_proposal_the_money_moved_away_from_is_said_in_words_and_cannot_be_app
     assert "no longer fits the ledger" in result
     assert "Payment PY00000001 has no unallocated money left; the proposal puts 100.00 USD on it." in result
     assert not re.search(r"-\s?\d", result) and "→" not in result  # no negative balance previewed
-    assert page.locator("#approve-button").count() == 0 and page.locator("#approve-blocked").is_visible()
+    assert page.locator("#approve-form").count() == 0 and "there is no Approve" in result
     for form in ("#edit-form", "form.ask", "form.reject"):  # what can still be done
         assert page.locator(form).is_visible(), form
 
@@ -104,3 +104,58 @@ def test_the_key_badge_on_approve_is_readable(site, browser_page):
     assert colours["key"] == colours["button"]  # the button's text colour on the button's background
     assert colours["keyBack"] in ("rgba(0, 0, 0, 0)", "transparent"), colours
     assert colours["key"] != colours["back"]
+
+
+def test_with_nothing_proposed_the_editor_starts_from_what_was_read_and_there_is_no_approve(site, browser_page):
+    # an unknown second invoice holds the whole request; the first line was read right
+    item = queued(site, "Please allocate payment PY00000002: 200.00 USD to invoice G000000002 and 50.00 USD to "
+                        "G000000777.")
+    page = browser_page
+    page.set_viewport_size(WIDE)
+    open_item(site, page, item)
+    assert "Nothing proposed yet" in page.inner_text("#result") and page.locator("#approve-form").count() == 0
+    assert [page.input_value(f"#{f}_1") for f in ("payment", "invoice", "amount")] == [
+        "PY00000002", "G000000002", "200.00"]
+    assert page.input_value("#payment_2") == ""  # G000000777 is not in the ledger: not offered
+    result = page.locator("#result").bounding_box()
+    assert top(page, "#edit-form") - (result["y"] + result["height"]) < 150  # the editor next, no Approve card
+    marked = page.locator("pre.request-text mark").all_inner_texts()
+    assert "PY00000002" in marked and "G000000002" in marked  # the payment id is highlighted too
+
+
+def test_a_lookalike_warning_comes_first_and_asks_only_for_what_can_be_done(site, browser_page):
+    item = queued(site, "Please allocate payment PY00000001 to invoice G000000001.",
+                  sender="ann@bluepeak-payments.example")
+    page = browser_page
+    open_item(site, page, item)
+    assert top(page, "#lookalike") < top(page, ".workbench")
+    for form in ("approve-form", "edit-form"):  # a tick for each form there is, and only for those
+        boxes = page.locator(f'input[name=confirm_lookalike][form="{form}"]').count()
+        assert boxes == page.locator(f"#{form}").count(), form
+    assert page.locator("#edit-form").count() == 1
+    warning = page.inner_text("#lookalike")
+    assert "bluepeak-payments.example" in warning
+    assert "bluepeak-payments.example resembles bluepeak.example" in warning
+    assert page.inner_text("main").count("resembles bluepeak.example") == 1  # said once, in the warning
+
+
+def test_candidates_beyond_the_first_few_fold_but_proposed_and_named_rows_stay_in_view(site, browser_page):
+    item = queued(site, FROM_SALES, sender=TOM)
+    page = browser_page
+    open_item(site, page, item)
+    for kind in ("Payments", "Invoices"):
+        assert page.locator(f".candidates h3:has-text('{kind}') .count").inner_text().startswith("(")
+    visible = page.locator(".candidates > .table-wrap tr.chosen").count()
+    assert visible == 2  # PY00000001 and G000000002, outside any fold
+    assert page.locator(".candidates .more-candidates tr.chosen, .candidates .more-candidates tr.named").count() == 0
+
+
+def test_a_closed_item_folds_its_candidates_and_says_why_it_was_held(site, browser_page):
+    item = queued(site, FROM_SALES, sender=TOM)
+    page = browser_page
+    open_item(site, page, item)
+    page.click("#approve-button")
+    page.wait_for_url(re.compile(rf".*/items/{item.id}\?done=approved$"))
+    assert page.inner_text("#summary-h") == "Why it was held"
+    assert page.locator("details#candidates").get_attribute("open") is None
+    assert page.locator(".shortcuts").count() == 0

@@ -61,7 +61,8 @@ def test_reasons_read_as_guidance_with_the_code_in_a_tooltip_and_spans_as_text(s
     assert "characters" not in main and not re.search(r"\d+–\d+", main)
     assert page.locator("pre.request-text").count() == 1  # the partner's text, highlighted once
     assert any("G000000777" in m for m in page.locator("pre.request-text mark").all_inner_texts())
-    assert "allocbot run --once" in page.inner_text("#approve-form")
+    assert page.locator("#approve-form").count() == 0 and "Nothing proposed yet" in page.inner_text("#result")
+    assert "allocbot run --once" in page.inner_text("#edit-form")
     assert "n next item" in page.inner_text(".shortcuts")
     assert page.get_attribute("#next-item", "href") == f"/queue/next?after={item.id}"
 

@@ -175,13 +175,14 @@ def test_the_undo_partial_lists_this_requests_allocations_with_a_form_for_admins
     assert "reversed" in _partial(web, "item_undo.html", item.id)
 
 
-def test_the_lookalike_partial_warns_and_asks_for_a_confirmation_on_both_forms(web):
+def test_the_lookalike_partial_warns_and_asks_for_a_confirmation_on_the_forms_there_are(web):
     item = queue_item(web, request_mail("eve@bluepeak-payments.example"))
     html = _partial(web, "item_lookalike.html", item.id)
     assert "Possible impersonation" in html and "bluepeak-payments.example resembles bluepeak.example" in html
     ann = queue_item(web, request_mail(ANN, "Please allocate payment PY00000002 to invoice G000000077."))
     assert "Possible impersonation" not in _partial(web, "item_lookalike.html", ann.id)  # the account's own domain
-    assert 'form="approve-form" required' in html and 'form="edit-form" required' in html
+    # an unknown sender gets no proposal, so there is no Approve to confirm: only the editor's tick
+    assert 'form="approve-form"' not in html and 'form="edit-form" required' in html
 
 
 def test_the_billing_search_finds_a_request_by_case_reference_or_message_id(web):

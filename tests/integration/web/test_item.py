@@ -65,8 +65,9 @@ def test_the_item_page_shows_mail_reading_candidates_billing_view_and_conversati
     assert "G000000002" in billing and "PY00000002" in billing and "PY00000009" not in billing
     # conversation: the request, the bot's decision, the needs_info reply with its text
     conversation = text[text.index('id="conv-h"'):]
-    assert "Request received" in conversation and "Reply: needs_info" in conversation
-    assert "We could not find this invoice" in conversation and "needs info" in conversation
+    assert "Request received" in conversation and "Reply: question to the partner" in conversation
+    assert "We could not find this invoice" in conversation and "Asked the partner" in conversation
+    assert "why: unknown invoice" in conversation and "unknown_invoice" not in conversation.split("<pre")[0]
 
 
 def test_candidates_say_why_other_accounts_and_currencies_were_not_chosen(web):
@@ -210,7 +211,9 @@ def test_a_long_account_lists_its_oldest_rows_links_the_rest_and_takes_any_typed
     candidates = text[text.index('id="cand-h"'):text.index('id="billing-h"')]
     assert inv[-2] in candidates and pay[-1] in candidates  # named: listed however far down they are
     assert f"remittance names {inv[-1]}" in billing  # the hint of a shown payment, beyond the listed invoices
-    assert '<input id="invoice_1" name="invoice_1" value="" list="invoice-choices"' in text
+    # nothing proposed: the editor starts from the line read right; the next rows take any typed id
+    assert f'<input id="invoice_1" name="invoice_1" value="{inv[-2]}" list="invoice-choices"' in text
+    assert '<input id="invoice_2" name="invoice_2" value="" list="invoice-choices"' in text
     assert '<select id="invoice_1"' not in text and '<datalist id="payment-choices">' in text
 
     edit = admin.post_form(f"/items/{item.id}/edit", {"payment_1": pay[-3], "invoice_1": inv[-3], "amount_1": "50.00"})

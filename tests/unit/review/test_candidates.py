@@ -4,7 +4,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.model import Allocation, Amount, Evidence, Instruction, InvoiceLine, Money, Reason, Request, Span
-from bot.review.candidates import invoice_candidates, payment_candidates, proposal_misfits, request_currencies
+from bot.review.candidates import (invoice_candidates, payment_candidates, proposal_misfits, request_currencies,
+                                   rows_from_reading)
 from tests.unit.review.test_validate import inv, pay
 
 
@@ -109,3 +110,14 @@ def test_a_row_on_another_account_or_in_another_currency_no_longer_fits():
     assert moved == ("Payment PY1 is on another account (A2).",)
     eur = misfits((Allocation("PY1", "G1", usd("100")),), [pay("PY1", "100.00")], [inv("G1", "100.00", currency="EUR")])
     assert eur == ("Invoice G1 is in EUR; the proposal is in USD.",)
+
+
+def test_the_editor_starts_from_what_was_read_when_both_sides_are_still_open():
+    text = "PY1 on G1 100.00 and G2; PY1 or PY2 on G3"
+    first = Instruction((line("G1", text, "100.00"), line("G2", text), line("G7", text)), text, Span(0, 24, text[:24]),
+                        ("PY1",))
+    two_payments = Instruction((line("G3", text),), text, Span(25, 41, text[25:]), ("PY1", "PY2"))
+    req = Request(text, (first, two_payments))
+    rows = rows_from_reading(req, payments={"PY1", "PY2"}, invoices={"G1", "G2", "G3"})
+    assert rows == [("PY1", "G1", "100.00"), ("PY1", "G2", "")]  # G7 is not open; which payment for G3 is unsaid
+    assert rows_from_reading(req, payments={"PY2"}, invoices={"G1", "G2", "G3"}) == []  # PY1 has nothing left

@@ -83,3 +83,13 @@ def test_marked_text_cuts_the_text_at_spans_that_really_are_there():
 def test_evidence_for_a_row():
     evidence = [Evidence("a", "names it", None, ("PY1",)), Evidence("b", "its text", Span(0, 3, "PY1")), Evidence("c", "other", None, ("PY2",))]
     assert [e.rule for e in evidence_for("PY1", evidence)] == ["a", "b"]
+
+
+def test_the_payment_id_is_marked_where_it_is_written_in_its_instruction():
+    text = "Hello. Payment PY00000001 to G000000001; PY00000001 again. Later: PY00000001."
+    ins = Instruction(lines=(InvoiceLine("G000000001", Span(29, 39, "G000000001")),), text=text[:58],
+                      span=Span(0, 58, text[:58]), payment_ids=("PY00000001", "PY00000009"))
+    spans = request_spans(Request(text=text, instructions=(ins,)))
+    assert [s for s in spans if s.text.startswith("PY")] == [Span(15, 25, "PY00000001"), Span(41, 51, "PY00000001")]
+    marked = [piece for piece, on in marked_text(text, spans) if on]
+    assert marked == ["PY00000001", "G000000001", "PY00000001"]  # not the one outside the instruction
