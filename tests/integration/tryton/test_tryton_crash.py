@@ -39,7 +39,8 @@ from tests.reliability.harness import (
 )
 
 SEED = int(os.environ.get("ALLOCBOT_RELIABILITY_SEED", "20261207"))
-LIVES = 10  # even lives are killed as a move appears, odd ones at a random moment
+LIVES = 6  # even lives are killed as a move appears, odd ones at a random moment (3 of each: each
+# life loads trytond, and ten had made this the suite's longest test)
 ARMED_FOR = 12.0  # seconds an even life may run before a move appears (start-up loads trytond)
 ALLOCBOT_MOVES = "SELECT description FROM account_move WHERE description LIKE 'alloc-%'"
 

@@ -188,9 +188,9 @@ def test_header_fields_are_counted_over_the_whole_message() -> None:
     part = b"Content-Type: text/plain\n" + b"X-A: b\n" * 20_000 + b"\nx"
     mail, _ = read(mixed(TEXT_PART, part, part, part))
     assert mail.limits == ("not read: more than 50,000 header fields",) and mail.subject == "allocation"
-    raw = b"".join(b"X-%d: v\n" % i for i in range(900_000)) + b"Subject: s\n\n" + REQUEST
-    ((mail, _), peak), seconds = timed(peak_while, read, raw)  # parsed, 900,000 fields would take 200 MB
-    assert mail.limits == ("not read: more than 50,000 header fields",) and peak < 100_000_000
+    raw = b"".join(b"X-%d: v\n" % i for i in range(250_000)) + b"Subject: s\n\n" + REQUEST
+    ((mail, _), peak), seconds = timed(peak_while, read, raw)  # parsed, 250,000 fields take about 60 MB
+    assert mail.limits == ("not read: more than 50,000 header fields",) and peak < 40_000_000
 
 
 def test_an_attached_message_counts_toward_the_limits() -> None:

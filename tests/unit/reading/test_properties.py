@@ -8,7 +8,7 @@ encoding and charset, binary bodies). Whatever comes in, `parse_bytes`, `classif
 `tests/bench/fuzz_parser.py` runs the same mutations 100,000 times.
 
 A random MIME tree costs about 100 ms to read (one in five carries a 140 KB body somewhere,
-read to the text limits), a mutated real mail 5-15 ms: the trees get 120 examples (60 more
+read to the text limits), a mutated real mail 5-15 ms: the trees get 120 examples (30 more
 under small limits), the mutations 500 — a minute of the suite's two workers had gone to
 these alone; the heavy runs are the fuzzer's.
 """
@@ -185,7 +185,7 @@ def test_random_mime_trees_are_always_read(raw: bytes) -> None:
     read_everything(raw)
 
 
-@settings(FAST, max_examples=60)
+@settings(FAST, max_examples=30)
 @given(random_message(), st.integers(1, 6), st.integers(1, 30))
 def test_small_limits_never_break_reading(raw: bytes, depth: int, parts: int) -> None:
     mail, _ = read_everything(raw, max_depth=depth, max_parts=parts)
