@@ -152,6 +152,8 @@ def test_an_item_whose_question_the_bot_sent_waits_and_ask_is_not_prefilled(site
     assert "Waiting for the partner since" in page.inner_text("#waiting")
     assert page.inner_text("h1 .badge") == "waiting"
     assert page.input_value("form.ask textarea[name=body]") == ""
+    page.locator("#asked > summary").click()  # the question itself, one click from the note
+    assert "G000000777" in page.inner_text("#asked pre.mail")
 
 
 def test_after_a_person_asks_the_item_waits_for_the_partner(site, browser_page):
