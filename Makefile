@@ -20,10 +20,12 @@ demo: setup
 services:
 	bash scripts/services.sh
 
-# Two pytest-xdist workers (the machines have two cores); --dist loadgroup keeps the tests of an
-# xdist_group (tests/reliability: worker processes SIGKILLed) on one worker, one at a time.
+# Three pytest-xdist workers on the machines' two cores: the suite waits on subprocesses, servers
+# and timeouts now and then, and a third worker fills those gaps.
+# --dist loadgroup keeps the tests of an xdist_group (tests/reliability: worker processes
+# SIGKILLed; the Tryton groups) on one worker, one at a time; tests/conftest.py starts those first.
 test: setup services
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 3 --dist loadgroup
 
 clean:
 	rm -rf var .pytest_cache
