@@ -80,7 +80,7 @@ def test_a_proposal_the_money_moved_away_from_is_said_in_words_and_cannot_be_app
         assert page.locator(form).is_visible(), form
 
 
-def test_a_closed_item_says_what_became_of_it(site, browser_page):
+def test_a_closed_item_says_what_became_of_it_and_why_it_was_held(site, browser_page):
     item = queued(site, FROM_SALES, sender=TOM)
     page = browser_page
     open_item(site, page, item)
@@ -90,6 +90,9 @@ def test_a_closed_item_says_what_became_of_it(site, browser_page):
     assert "after approving" not in result and "→" not in result
     assert "This item is closed: approved by admin@billing.example" in result
     assert "Allocations of this request" in result and page.locator("#undo").is_visible()
+    assert page.inner_text("#summary-h") == "Why it was held"
+    assert page.locator("details#candidates").get_attribute("open") is None
+    assert page.locator(".shortcuts").count() == 0
 
 
 def test_the_key_badge_on_approve_is_readable(site, browser_page):
@@ -148,14 +151,3 @@ def test_candidates_beyond_the_first_few_fold_but_proposed_and_named_rows_stay_i
     visible = page.locator(".candidates > .table-wrap tr.chosen").count()
     assert visible == 2  # PY00000001 and G000000002, outside any fold
     assert page.locator(".candidates .more-candidates tr.chosen, .candidates .more-candidates tr.named").count() == 0
-
-
-def test_a_closed_item_folds_its_candidates_and_says_why_it_was_held(site, browser_page):
-    item = queued(site, FROM_SALES, sender=TOM)
-    page = browser_page
-    open_item(site, page, item)
-    page.click("#approve-button")
-    page.wait_for_url(re.compile(rf".*/items/{item.id}\?done=approved$"))
-    assert page.inner_text("#summary-h") == "Why it was held"
-    assert page.locator("details#candidates").get_attribute("open") is None
-    assert page.locator(".shortcuts").count() == 0
