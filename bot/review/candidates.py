@@ -138,7 +138,8 @@ def proposal_misfits(candidates: Iterable[Candidate], *, account_id: str | None)
     return tuple(out)
 
 
-def rows_from_reading(request: Request, *, payments: set[str], invoices: set[str]) -> list[tuple[str, str, str]]:
+def rows_from_reading(request: Request, *, payments: set[str],
+                      invoices: set[str]) -> list[tuple[str, str, str]]:
     """(payment, invoice, amount) rows for the editor from what the bot read, when it proposed
     nothing: each invoice line of an instruction naming exactly one payment, both still open on
     the account (`payments`, `invoices`). The clerk checks and applies them instead of retyping
@@ -149,7 +150,8 @@ def rows_from_reading(request: Request, *, payments: set[str], invoices: set[str
             continue
         for line in ins.lines:
             if line.invoice_number in invoices:
-                rows.append((ins.payment_ids[0], line.invoice_number, str(line.amount.value) if line.amount else ""))
+                amount = str(line.amount.value) if line.amount else ""
+                rows.append((ins.payment_ids[0], line.invoice_number, amount))
     return list(dict.fromkeys(rows))
 
 

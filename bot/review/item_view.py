@@ -82,7 +82,8 @@ class ItemView:
     def reasons_with_evidence(self) -> list[tuple[str, list[Evidence]]]:
         """Each reason the item is held for with the evidence that gave it: the reason's guidance
         line is shown once, with what the bot saw under it."""
-        return [(code, [e for e in self.evidence if e.reason and e.reason.value == code]) for code in self.reasons]
+        return [(code, [e for e in self.evidence if e.reason and e.reason.value == code])
+                for code in self.reasons]
 
     @property
     def other_evidence(self) -> list[tuple[str, list[Evidence]]]:
@@ -204,7 +205,8 @@ def item_view(session: Session, app: App, *, item_id: int) -> ItemView | None:
         edit_rows=rows,
         hints=payment_hints(payment_rows, invoice_rows, invoice_pattern=app.settings.invoice_pattern),
         open_invoice_count=ledger.open_invoice_count, unallocated_count=ledger.unallocated_count,
-        waiting_since=asked_at, misfits=misfits, payment_options=payment_options, invoice_options=invoice_options,
+        waiting_since=asked_at, misfits=misfits,
+        payment_options=payment_options, invoice_options=invoice_options,
         postings=store.rows_by_inbound(session, table=Posting, inbound_ids=[inbound.id]).get(inbound.id, []),
     )
 

@@ -56,7 +56,8 @@ def event_summary(action: str, detail: dict[str, Any]) -> str:
     parts = []
     for a in allocations if isinstance(allocations, list) else ():
         if isinstance(a, dict):  # the bot's carry {amount: {amount, currency}}, a person's amount and currency
-            parts.append(f"{a.get('payment_id')} → {a.get('invoice_number')}: {money(a.get('amount'), a.get('currency'))}")
+            amount = money(a.get("amount"), a.get("currency"))
+            parts.append(f"{a.get('payment_id')} → {a.get('invoice_number')}: {amount}")
     words = [", ".join(parts)] if parts else []
     reasons = detail.get("reasons")
     if reasons and isinstance(reasons, list) and action in ("needs_info", "review", "applied"):
@@ -71,8 +72,9 @@ def timeline(session: Session, inbound: InboundMessage) -> list[Entry]:
     entries = [Entry(inbound.received_at, "received", "Request received", inbound.from_addr, inbound.subject)]
     for reply in queries.replies_for(session, inbound_id=inbound.id):
         sent = f"sent {reply.sent_at:%Y-%m-%d %H:%M UTC}" if reply.sent_at else reply.status
-        entries.append(Entry(reply.created_at, "reply", reply_title(reply.kind), reply.to_addr,
-                             f"{sent}; {reply.last_error}" if reply.last_error else sent, reply_text(reply.raw)))
+        said = f"{sent}; {reply.last_error}" if reply.last_error else sent
+        entries.append(Entry(reply.created_at, "reply", reply_title(reply.kind), reply.to_addr, said,
+                             reply_text(reply.raw)))
     for event in queries.audit_events(session, inbound_id=inbound.id):
         try:
             detail = json.loads(event.detail or "{}")
