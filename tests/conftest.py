@@ -11,9 +11,8 @@ import pytest
 LONG_GROUPS = ("tryton_own_database", "tryton", "reliability")
 
 
-def _group(item: pytest.Item) -> str | None:
-    marks = [m for m in item.iter_markers("xdist_group")]
-    return str(marks[0].args[0] if marks[0].args else marks[0].kwargs.get("name", "default")) if marks else None
+def _groups(item: pytest.Item) -> set[str]:
+    return {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
 
 
 @pytest.hookimpl(trylast=True)
@@ -29,9 +28,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not getattr(config.option, "loadgroup", False):  # set on xdist's workers under --dist loadgroup
         return
     rank = {name: n for n, name in enumerate(LONG_GROUPS)}
-    items.sort(key=lambda item: rank.get(_group(item) or "", len(LONG_GROUPS)))  # stable: same order within
+    last = len(LONG_GROUPS)
+    items.sort(key=lambda item: min((rank.get(g, last) for g in _groups(item)), default=last))  # stable
     for item in items:
-        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        names = _groups(item)
         suffix = "@" + "_".join(sorted(names))
         if names and not item.nodeid.endswith(suffix):
             from _pytest.nodeid import NodeId  # pytest 9.2's node ids; older ones never get here
